@@ -1,0 +1,1 @@
+"""budgetwatch: the glue — the command line, the one config module, the cycle."""

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from extract.model import Disclosure, Evidence, Figure
+from storage.metrics import COUNT_METRICS, label
+
+if TYPE_CHECKING:
+    from extract.sandbox import ExtractResult
 
 
 def decimal_text(value: Decimal) -> str:
@@ -61,3 +73,81 @@ def disclosure_json(disclosure: Disclosure) -> dict[str, Any]:
 def json_line(data: dict[str, Any]) -> str:
     """One compact JSON line, Chinese kept readable."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def result_json(result: ExtractResult) -> dict[str, Any]:
+    """A successful extraction as its disclosure object, a failure as {source, error}."""
+    if result.disclosure is None:
+        return {"source": result.source, "error": result.error}
+    return disclosure_json(result.disclosure)
+
+
+def safe_url(url: str) -> str:
+    """A database URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown without its credentials part
+        return url.rsplit("@", 1)[-1]
+
+
+def yuan_text(value: Decimal, metric: str) -> str:
+    """Money with thousands separators and 元; counts as plain integers."""
+    if metric in COUNT_METRICS:
+        return f"{value:,.0f}"
+    return f"{value:,.2f} 元"
+
+
+def print_results(results: list[ExtractResult], console: Console | None = None) -> None:
+    """A readable table per document for people (stdout)."""
+    console = console or Console()
+    for result in results:
+        disclosure = result.disclosure
+        if disclosure is None:
+            # Errors already name the file (and page or member) they are about.
+            console.print(f"[bold red]✗[/] {escape(result.error or result.source)}")
+            continue
+        heading = " ".join(
+            str(part)
+            for part in (disclosure.region, disclosure.department, disclosure.year, disclosure.kind)
+            if part
+        )
+        table = Table(title=f"{disclosure.source} — {heading or '(fields not found)'}", title_justify="left")
+        table.add_column("metric")
+        table.add_column("名称")
+        table.add_column("value", justify="right")
+        table.add_column("evidence", overflow="fold", max_width=60)
+        for metric, figure in sorted(disclosure.figures.items()):
+            table.add_row(metric, label(metric), yuan_text(figure.value, metric), escape(short(figure.evidence.text)))
+        console.print(table)
+        extras = []
+        if disclosure.targets:
+            extras.append(f"{len(disclosure.targets)} performance targets")
+        if disclosure.conflicts:
+            extras.append(f"{len(disclosure.conflicts)} narrative/table conflicts")
+        if extras:
+            console.print("  " + "; ".join(extras))
+
+
+def short(text: str, limit: int = 80) -> str:
+    """One line of at most ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@contextmanager
+def progress(total: int, what: str, enabled: bool = True) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr for long runs; yields the function that advances it."""
+    console = Console(stderr=True)
+    if not enabled or total < 2 or not console.is_terminal:
+        yield lambda: None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda: bar.advance(task)

@@ -1,0 +1,1 @@
+"""monitor: compares years and departments and raises alerts (issue #5)."""

@@ -1,0 +1,157 @@
+"""The one place configuration is read.
+
+Sources, later ones winning: defaults below, the YAML file (``--config`` or
+``BUDGETWATCH_CONFIG``), ``BUDGETWATCH_*`` environment variables, then command
+line flags such as ``--db``.  Strings in the file may say ``${VAR}`` to take a
+value (typically a secret) from the environment, so secrets are never written
+in the file.  Unknown keys are refused, so a typo fails at start, not months
+later.  Every setting is declared once here, with its default and help text;
+the README's settings table is checked against these declarations by a test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from storage.errors import ConfigError
+
+ENV_PREFIX = "BUDGETWATCH_"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class Section(BaseModel):
+    """Base of every config section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExtractSettings(Section):
+    workers: int = Field(1, ge=1, le=64, description="worker processes for extraction")
+    timeout_seconds: float = Field(
+        120.0, gt=0, description="wall-clock limit for one document; over it the file fails"
+    )
+    memory_mb: int = Field(
+        1536, ge=128, description="address-space limit of an extraction worker (RLIMIT_AS)"
+    )
+
+
+class Settings(Section):
+    database_url: str = Field(
+        "sqlite:///budgetwatch.db",
+        description="SQLAlchemy URL; SQLite file by default, PostgreSQL in production",
+    )
+    store_dir: Path = Field(
+        Path("data/files"), description="content-addressed store for downloaded documents"
+    )
+    extract: ExtractSettings = Field(default_factory=ExtractSettings)  # type: ignore[arg-type]
+
+
+def expand_vars(value: Any, env: Mapping[str, str], path: str = "") -> Any:
+    """Replace ``${VAR}`` in every string of a parsed YAML tree; a missing VAR is an error."""
+    if isinstance(value, str):
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in env:
+                raise ConfigError(f"{path or '<root>'}: environment variable {name} is not set")
+            return env[name]
+
+        return _VAR.sub(substitute, value)
+    if isinstance(value, dict):
+        return {k: expand_vars(v, env, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_vars(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    """``BUDGETWATCH_DATABASE_URL=…`` → {"database_url": …}; ``__`` nests (EXTRACT__WORKERS)."""
+    tree: dict[str, Any] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        if name.startswith(ENV_PREFIX + "TEST_"):
+            continue  # test-suite settings, not product configuration
+        keys = name[len(ENV_PREFIX) :].lower().split("__")
+        node = tree
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+    return tree
+
+
+def merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``extra`` into a copy of ``base``."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    """Parse the YAML file and expand ``${VAR}`` references."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file ({exc.strerror or exc})") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML ({exc})") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of settings")
+    expanded: dict[str, Any] = expand_vars(raw, env)
+    return expanded
+
+
+def describe_errors(error: ValidationError, where: str) -> list[str]:
+    """One line per problem, each with its dotted path in the file; input values are not echoed."""
+    lines = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"]) or "<root>"
+        lines.append(f"{where}: {location}: {item['msg']}")
+    return lines
+
+
+def load_config(
+    path: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the Settings from defaults, file, environment and command-line overrides."""
+    env = os.environ if env is None else env
+    if path is None and env.get(ENV_PREFIX + "CONFIG"):
+        path = env[ENV_PREFIX + "CONFIG"]
+    data: dict[str, Any] = {}
+    where = "configuration"
+    if path is not None:
+        data = read_file(Path(path), env)
+        where = str(path)
+    data = merge(data, env_overrides(env))
+    data = merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(describe_errors(exc, where))) from exc
+
+
+def settings_reference(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(dotted name, default, help) for every setting: feeds `config show` and the README test."""
+    rows: list[tuple[str, str, str]] = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, Section):
+            rows += settings_reference(annotation, f"{prefix}{name}.")
+            continue
+        rows.append((f"{prefix}{name}", str(field.get_default(call_default_factory=True)), field.description or ""))
+    return rows

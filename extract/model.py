@@ -105,7 +105,7 @@ class Target:
     level3: str  # 三级指标
     description: str = ""  # 指标内容 / 指标描述
     comparator: str = ""  # ≤ ≥ = < > or ""
-    value: str = ""  # as written: "100", "≥95", "按时"
+    value: str = ""  # the value without comparator and unit: "95" of "≥95%", or "按时完成"
     unit: str = ""
     basis: str = ""  # 评(扣)分标准 / 指标值确定依据
     page: int | None = None

@@ -1,0 +1,80 @@
+"""Engines, sessions and migrations, all built from a URL that configuration supplies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse ``url``; a bare ``postgresql://`` means psycopg 3, the driver we ship."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``, tuned for SQLite (FKs, WAL, busy wait) or PostgreSQL."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, **kwargs)
+        in_memory = parsed.database in (None, "", ":memory:")
+        event.listen(engine, "connect", _sqlite_pragmas(wal=not in_memory))
+        return engine
+    # Connections dropped by a restarted server or a NAT timeout are replaced quietly.
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **kwargs)
+
+
+def _sqlite_pragmas(*, wal: bool) -> Any:
+    """A connect hook that sets the pragmas SQLite needs per connection."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            # SQLite ignores foreign keys unless asked, on every connection.
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            if wal:
+                # WAL lets the monitor read while the crawler writes.
+                cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    return on_connect
+
+
+def session_factory(url: str | URL | Engine) -> sessionmaker[Session]:
+    """Return a session factory bound to ``url`` (or to an engine already made)."""
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    # Rows handed to other stages stay readable after the caller commits.
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config() -> Config:
+    """The Alembic configuration shipped inside the storage package."""
+    return Config(str(ALEMBIC_INI))
+
+
+def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
+    """Migrate the database at ``url`` to ``revision`` (``alembic upgrade head``)."""
+    engine = url if isinstance(url, Engine) else make_engine(url)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config()
+            # env.py uses this connection instead of reading a URL from alembic.ini.
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    finally:
+        if not isinstance(url, Engine):
+            engine.dispose()

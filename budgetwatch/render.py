@@ -112,12 +112,13 @@ def print_results(results: list[ExtractResult], console: Console | None = None) 
             if part
         )
         table = Table(title=f"{disclosure.source} — {heading or '(fields not found)'}", title_justify="left")
-        table.add_column("metric")
-        table.add_column("名称")
-        table.add_column("value", justify="right")
-        table.add_column("evidence", overflow="fold", max_width=60)
+        table.add_column("metric", no_wrap=True, min_width=22)
+        table.add_column("名称", no_wrap=True, max_width=20, overflow="ellipsis")
+        table.add_column("value", justify="right", no_wrap=True, min_width=18)
+        table.add_column("evidence", no_wrap=True, overflow="ellipsis")
         for metric, figure in sorted(disclosure.figures.items()):
-            table.add_row(metric, label(metric), yuan_text(figure.value, metric), escape(short(figure.evidence.text)))
+            evidence = escape(short(figure.evidence.text, 30))
+            table.add_row(metric, label(metric), yuan_text(figure.value, metric), evidence)
         console.print(table)
         extras = []
         if disclosure.targets:

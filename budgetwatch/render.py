@@ -67,6 +67,7 @@ def disclosure_json(disclosure: Disclosure) -> dict[str, Any]:
             for c in disclosure.conflicts
         ],
         "targets": [asdict(t) for t in disclosure.targets],
+        "warnings": list(disclosure.warnings),
     }
 
 

@@ -38,6 +38,7 @@ def extract_document(doc: RawDocument) -> Disclosure:
         conflicts=tuple(conflicts),
         targets=tuple(performance_targets(doc)),
         pages=len(doc.pages),
+        warnings=doc.warnings,
     )
 
 

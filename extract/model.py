@@ -35,6 +35,7 @@ class Page:
     number: int  # 1-based; text files are one page
     text: str
     segments: tuple[Segment, ...] = ()
+    member: str | None = None  # the archive member the page came from ("表.xls", "a.zip!b.pdf")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class RawDocument:
     format: str  # "txt", "html", "pdf", "docx", "doc", "xlsx", "xls"
     pages: tuple[Page, ...]
     tables: tuple[Table, ...] = ()
+    warnings: tuple[str, ...] = ()  # parts that could not be read, e.g. a broken zip member
 
     @property
     def text(self) -> str:
@@ -126,3 +128,4 @@ class Disclosure:
     conflicts: tuple[Conflict, ...] = ()
     targets: tuple[Target, ...] = ()
     pages: int = 1
+    warnings: tuple[str, ...] = ()

@@ -1,11 +1,342 @@
-"""Figures stated in sentences (jieba-assisted)."""
+"""Figures stated in sentences (jieba-assisted).
+
+Each sentence is split into clauses.  In a clause that holds money (or a
+"no change" phrase) jieba cuts the text into words, metric terms are found on
+word boundaries, and every amount is tied to the nearest term before it; a
+clause without a term inherits the term of the clause before (其中基本支出…，
+包括人员经费…), and a change sentence without any term falls back on the
+paragraph's subject (…“三公”经费10.77万元。与2020年相比减少5.9万元).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
 from extract.fields import DocumentFields
-from extract.model import Figure, RawDocument
+from extract.lexicon import (
+    ALL_FUNDS_METRICS,
+    THREE_PUBLIC_FAMILY,
+    VEHICLE_FAMILY,
+    TermMatch,
+    find_terms,
+    token_starts,
+)
+from extract.model import Evidence, Figure, RawDocument
+from extract.numbers import Amount, find_amounts
+from extract.sentences import Sentence, clauses, document_sentences
+
+# A change verb right before the number: 增加 / 减少 / 下降 / 增 / 小于上年预算数 …
+# 新增 (a new item) is not a change.  "增加(减少)" is the unfilled template.
+_CHANGE_VERB = re.compile(
+    r"(?<!新)(增加|增长|上升|提高|增|多|减少|下降|降低|节约|节省|压减|压缩|小于|大于|少于|多于|减|降)了?"
+    r"(?:\((?:增加|减少|下降|增长|降低)\))?(?:支出|经费)?(?:上年|去年)?(?:预算|决算)?数?(?:为|了)?$"
+)
+_VERB_BEFORE_TERM = re.compile(r"(增加|减少|下降|降低|压减|节约|增|减)了?$")
+_BARE_ZERO = re.compile(r"(?:为|是)(?P<zero>0(?:\.0+)?)$")
+_NEGATIVE_VERBS = {
+    "减少",
+    "下降",
+    "降低",
+    "节约",
+    "节省",
+    "压减",
+    "压缩",
+    "小于",
+    "少于",
+    "减",
+    "降",
+}
+_ZERO_CHANGE = re.compile(r"持平|无增减|无变化|没有变化|未发生变化|未变化|一致|相同|不变|无增长")
+_COMPARISON = re.compile(r"上年|去年|较|比|与|同")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# The last comparison before a change decides what it is measured against.
+_COMPARED_WITH = re.compile(
+    r"(?:较|比|与|同|对比)\s*(?P<year>(?:19|20)\d{2})\s*年"
+    r"|(?P<own>年初预算|调整预算|调整后预算|(?:较|比|与)预算|完成预算|决算数[大小]于预算数)"
+    r"|(?P<prior>上年|去年|同比|上一年)"
+)
+_PRIOR_YEAR_WORDS = re.compile(r"上年|去年|上一年")
+# Names of funds that contain 预算 without saying the amount is a budget.
+_FUND_NAMES = re.compile(r"一般公共预算|国有资本经营预算|政府性基金预算|基金预算")
+_THREE_PUBLIC_ELSEWHERE = re.compile(r"基本支出|机关运行|公用经费|经济分类")
+
+
+@dataclass
+class _Context:
+    """What the parser knows while walking one paragraph."""
+
+    fields: DocumentFields
+    topic: TermMatch | None = None
+    paragraph: int = -1
+    out: list[tuple[int, int, Figure]] = field(default_factory=list)  # (penalty, order, figure)
 
 
 def narrative_figures(doc: RawDocument, fields: DocumentFields) -> list[Figure]:
     """Every figure the document's sentences state, best candidate first per metric."""
-    return []
+    context = _Context(fields)
+    sentences = document_sentences(doc)
+    for sentence in sentences:
+        if sentence.paragraph != context.paragraph:
+            context.paragraph, context.topic = sentence.paragraph, None
+        _read_sentence(sentence, context)
+    ranked = [figure for _p, _o, figure in sorted(context.out, key=lambda item: item[:2])]
+    ranked = _demote_dropped_units(ranked)
+    figures = _unique(ranked)
+    return figures + count_figures(sentences)
+
+
+def _read_sentence(sentence: Sentence, context: _Context) -> None:
+    running: TermMatch | None = None
+    for start, clause in clauses(sentence.text):
+        amounts = find_amounts(clause) or _bare_zero(clause)
+        zeros = list(_ZERO_CHANGE.finditer(clause))
+        terms = find_terms(clause)
+        if terms and (amounts or zeros):
+            terms = _on_word_boundaries(clause, terms)
+        events: list[tuple[int, object]] = [(t.start, t) for t in terms]
+        events += [(a.start, a) for a in amounts] + [(z.start(), z) for z in zeros]
+        previous_end = 0
+        last_amount_end = 0
+        for position, event in sorted(events, key=lambda e: e[0]):
+            if isinstance(event, TermMatch):
+                if event.term.needs_vehicle_context and not _in_vehicle_family(running):
+                    continue
+                running = event
+                context.topic = context.topic or event
+            elif isinstance(event, Amount):
+                lead = clause[previous_end : event.start].rstrip()
+                since_amount = clause[last_amount_end : event.start]
+                _read_amount(sentence, start, event, lead, since_amount, running, context)
+                last_amount_end = event.end
+            else:
+                _read_zero(sentence, start + position, running, context)
+            previous_end = max(previous_end, _event_end(event))
+
+
+def _on_word_boundaries(clause: str, terms: list[TermMatch]) -> list[TermMatch]:
+    """Keep the terms that start where a jieba word starts, in a clause that holds money.
+
+    Only the stretch from just before the first term is cut: jieba never sees
+    text without money, which keeps it a fraction of a whole-document pass.
+    """
+    window = max(terms[0].start - 4, 0)
+    boundaries = token_starts(clause[window:], window)
+    kept = [t for t in terms if t.start in boundaries or t.start == window]
+    if len(kept) == len(terms):
+        return terms
+    # A dropped term may hide a shorter one that does start on a word.
+    return [t for t in find_terms(clause, boundaries | {window}) if t.start >= window]
+
+
+def _bare_zero(clause: str) -> list[Amount]:
+    """A printed zero without a unit is still a zero ("公务用车购置为0，与上年持平")."""
+    match = _BARE_ZERO.search(clause)
+    if match is None:
+        return []
+    start = match.start("zero")
+    return [
+        Amount(
+            raws=(match.group("zero"),), unit="元", start=start, end=match.end(), number_start=start
+        )
+    ]
+
+
+def _event_end(event: object) -> int:
+    if isinstance(event, TermMatch | Amount):
+        return event.end
+    assert isinstance(event, re.Match)
+    return event.end()
+
+
+def _in_vehicle_family(running: TermMatch | None) -> bool:
+    return running is not None and bool(set(running.term.metrics) & VEHICLE_FAMILY)
+
+
+def _read_amount(
+    sentence: Sentence,
+    clause_start: int,
+    amount: Amount,
+    lead: str,
+    since_amount: str,
+    running: TermMatch | None,
+    context: _Context,
+) -> None:
+    verb = _CHANGE_VERB.search(lead)
+    if verb is None and running is not None and lead in ("", "为", "了"):
+        # 增加基本支出844.15万元: the verb comes before the term.
+        verb = _VERB_BEFORE_TERM.search(running.clause_prefix)
+    if verb:
+        term = running or context.topic
+        prefix = sentence.text[: clause_start + amount.start]
+        if term is None or not term.term.metrics or _against_own_year(prefix, context.fields):
+            return
+        sign = Decimal(-1) if verb.group(1) in _NEGATIVE_VERBS else Decimal(1)
+        metrics = tuple(f"{m}_change" for m in term.term.metrics)
+        _emit(sentence, clause_start, amount, metrics, sign, term, context)
+        return
+    if running is None or not running.term.metrics or _is_decoy(since_amount, lead, context):
+        return
+    if context.fields.kind == "final" and (
+        running.term.subtotal or _budget_in_final(running, lead)
+    ):
+        return
+    _emit(sentence, clause_start, amount, running.term.metrics, Decimal(1), running, context)
+
+
+def _is_decoy(since_amount: str, lead: str, context: _Context) -> bool:
+    """Another year's amount ("2015年预算12.5万元", "上年预算数为…")."""
+    years = _YEAR.findall(since_amount)
+    if years and context.fields.year is not None and int(years[-1]) != context.fields.year:
+        return True
+    return bool(_PRIOR_YEAR_WORDS.search(lead))
+
+
+def _budget_in_final(term: TermMatch, lead: str) -> bool:
+    """In a 决算, the start-of-year budget quoted beside the actual spending."""
+    said = _FUND_NAMES.sub("", term.text) + lead
+    return "预算" in said and "决算" not in said
+
+
+def _against_own_year(prefix: str, fields: DocumentFields) -> bool:
+    """True when the change is measured against this year's own budget (not a *_change)."""
+    comparisons = list(_COMPARED_WITH.finditer(prefix))
+    if not comparisons:
+        return False
+    last = comparisons[-1]
+    if last.group("own"):
+        return True
+    year = last.group("year")
+    return year is not None and fields.year is not None and int(year) == fields.year
+
+
+def _read_zero(
+    sentence: Sentence, position: int, running: TermMatch | None, context: _Context
+) -> None:
+    """与上年持平 / 无增减 / 与上年预算数一致 → a change of 0 for the governing metric."""
+    term = running or context.topic
+    prefix = sentence.text[:position]
+    if term is None or not term.term.metrics or not _COMPARISON.search(prefix):
+        return
+    if _against_own_year(prefix, context.fields):
+        return
+    for metric in term.term.metrics:
+        figure = Figure(
+            metric=f"{metric}_change",
+            value=Decimal(0),
+            unit="",
+            evidence=_evidence(sentence, position),
+            raw=sentence.text[position : position + 4],
+        )
+        context.out.append(
+            (_penalty(metric, sentence, prefix, term, context), len(context.out), figure)
+        )
+
+
+def _emit(
+    sentence: Sentence,
+    clause_start: int,
+    amount: Amount,
+    metrics: tuple[str, ...],
+    sign: Decimal,
+    term: TermMatch,
+    context: _Context,
+) -> None:
+    values = amount.values()
+    # 收、支总计各是4125.49,4143.91万元: one value per metric, in order.
+    pairwise = len(metrics) == len(values) > 1
+    prefix = sentence.text[: clause_start + amount.start]
+    for index, metric in enumerate(metrics):
+        value = values[index] if pairwise else values[-1]
+        raw = amount.raws[index] if pairwise else amount.raw
+        figure = Figure(
+            metric=metric,
+            value=_plain(sign * value),
+            unit=amount.unit,
+            evidence=_evidence(sentence, clause_start + amount.start),
+            raw=raw,
+        )
+        penalty = _penalty(metric.removesuffix("_change"), sentence, prefix, term, context)
+        context.out.append((penalty, len(context.out), figure))
+
+
+def _plain(value: Decimal) -> Decimal:
+    """-0 is 0, and no exponent forms."""
+    return value + Decimal(0) if value else Decimal(0)
+
+
+def _penalty(
+    metric: str, sentence: Sentence, prefix: str, term: TermMatch, context: _Context
+) -> int:
+    """How much less likely this candidate is the document's figure (0 = best)."""
+    penalty = 0
+    if metric in ALL_FUNDS_METRICS and ("财政拨款" in sentence.section or "财政拨款" in prefix):
+        penalty += 2  # trap 7/8: the all-funds section states totals and splits
+    if metric in THREE_PUBLIC_FAMILY and _THREE_PUBLIC_ELSEWHERE.search(sentence.section):
+        penalty += 2  # trap 10: economic-class lines of the basic-expenditure breakdown
+    if term.term.subtotal:
+        penalty += 1  # 本年收入合计 in a budget: 总计 wins where both are stated
+    return penalty
+
+
+def _evidence(sentence: Sentence, position: int) -> Evidence:
+    return Evidence(
+        text=sentence.text,
+        page=sentence.page,
+        offset=sentence.offset + position,
+        origin="narrative",
+    )
+
+
+def _demote_dropped_units(figures: list[Figure]) -> list[Figure]:
+    """'接待费1.58元' beside '1.58万元' for the same metric: the 元 is a dropped 万."""
+    in_wan = {(f.metric, f.raw) for f in figures if f.unit.startswith("万")}
+    dropped = [f for f in figures if f.unit == "元" and (f.metric, f.raw) in in_wan]
+    return [f for f in figures if f not in dropped] + dropped
+
+
+def _unique(figures: list[Figure]) -> list[Figure]:
+    """Drop repeats of the same metric and value, keeping the first."""
+    seen: set[tuple[str, Decimal]] = set()
+    result = []
+    for figure in figures:
+        key = (figure.metric, figure.value)
+        if key not in seen:
+            seen.add(key)
+            result.append(figure)
+    return result
+
+
+# Holdings, not purchases: 保有量345辆, 共有车辆127辆, 车辆(台、辆)3辆.
+_VEHICLES = re.compile(
+    r"(保有量?|共有车辆|现有车辆|实有车辆|车辆\(台、?辆\)|用车|车辆)[^,;。\d]{0,8}?(\d+)\s*(辆|台)"
+)
+_PURCHASE = re.compile(r"购置|新购|购买|采购|更新|报废|处置|租用")
+_STAFF = re.compile(r"(实有人数|在职人数|编制人数|编制数)为?(\d+)人")
+
+
+def count_figures(sentences: list[Sentence]) -> list[Figure]:
+    """Vehicle holdings and head counts, holdings (保有量) first."""
+    found: list[tuple[int, int, Figure]] = []
+    for sentence in sentences:
+        for start, clause in clauses(sentence.text):
+            for match in _VEHICLES.finditer(clause):
+                if _PURCHASE.search(clause[: match.start(2)]) and "保有" not in clause:
+                    continue
+                rank = 0 if re.search("保有|共有|现有|实有", match.group(0)) else 1
+                found.append((rank, len(found), _count("vehicles_count", match, sentence, start)))
+            for match in _STAFF.finditer(clause):
+                rank = 0 if match.group(1) == "实有人数" else 1
+                found.append((rank, len(found), _count("staff_count", match, sentence, start)))
+    return [figure for _r, _o, figure in sorted(found, key=lambda item: item[:2])]
+
+
+def _count(metric: str, match: re.Match[str], sentence: Sentence, clause_start: int) -> Figure:
+    return Figure(
+        metric=metric,
+        value=Decimal(match.group(2)),
+        unit=match.group(3) if match.re is _VEHICLES else "人",
+        evidence=_evidence(sentence, clause_start + match.start()),
+        raw=match.group(2),
+    )

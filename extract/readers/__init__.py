@@ -12,15 +12,20 @@ from pathlib import Path
 from extract.model import RawDocument
 from storage.errors import InputError
 
-SUFFIXES = (".txt", ".html", ".htm", ".shtml", ".pdf", ".docx", ".doc", ".xlsx", ".xls", ".zip")
+SUFFIXES = (
+    ".txt", ".html", ".htm", ".shtml", ".pdf", ".docx", ".doc", ".rtf", ".wps", ".xlsx", ".xls",
+    ".et", ".zip",
+)  # fmt: skip
 
 
-def sniff_format(path: Path, head: bytes) -> str:
+def sniff_format(path: Path, head: bytes, source: str | None = None) -> str:
     """Return the format name for a file from its first bytes, falling back to its suffix."""
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0"):  # OLE2: .doc or .xls
         return "xls" if path.suffix.lower() in (".xls", ".et") else "doc"
+    if head.startswith(b"{\\rtf"):  # portals save RTF as .doc; LibreOffice converts both
+        return "doc"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         suffix = path.suffix.lower()
         if suffix in (".docx", ".wps"):
@@ -37,7 +42,8 @@ def sniff_format(path: Path, head: bytes) -> str:
     if b"<html" in lowered or b"<!doctype html" in lowered:
         return "html"
     if suffix in ("pdf", "doc", "docx", "xls", "xlsx", "zip"):
-        raise InputError(f"{path}: not a valid .{suffix} file (unrecognised leading bytes)")
+        where = source if source is not None else path
+        raise InputError(f"{where}: not a valid .{suffix} file (unrecognised leading bytes)")
     return "txt"
 
 
@@ -51,7 +57,7 @@ def read_document(path: Path, source: str | None = None) -> RawDocument:
         raise InputError(f"{source}: cannot read file ({exc.strerror or exc})") from exc
     if not head:
         raise InputError(f"{source}: file is empty")
-    fmt = sniff_format(path, head)
+    fmt = sniff_format(path, head, source)
     # Imported lazily: a text-only run should not pay for pdfium or openpyxl.
     if fmt == "pdf":
         from extract.readers.pdf import read_pdf

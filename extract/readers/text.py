@@ -1,4 +1,4 @@
-"""Plain text files: UTF-8 first, then GB18030, then charset detection."""
+"""Plain text files, and the one charset decoder every text-bearing reader shares."""
 
 from __future__ import annotations
 
@@ -7,17 +7,27 @@ from pathlib import Path
 from extract.model import Page, RawDocument
 from storage.errors import InputError
 
+# Names portals declare for what is, in practice, GB18030 (its superset).
+GB_ALIASES = frozenset(
+    {"gbk", "gb2312", "gb_2312-80", "gb_2312", "x-gbk", "cp936", "euc-cn", "hz-gb-2312"}
+)
+
+
+def normalise_charset(declared: str) -> str:
+    """Map a declared charset label to the codec to use (GBK family → GB18030)."""
+    name = declared.strip().strip("\"'").lower()
+    return "gb18030" if name in GB_ALIASES else name
+
 
 def decode_bytes(data: bytes, declared: str | None = None, where: str = "") -> str:
-    """Decode bytes as the declared charset, else UTF-8, else GB18030, else detected."""
-    candidates: list[str] = []
+    """Decode bytes: valid UTF-8 first, then the declared charset, GB18030, then detection."""
+    # Valid UTF-8 with non-ASCII bytes is almost never another encoding by chance,
+    # whereas GB18030 happily "decodes" UTF-8 into mojibake; so a wrong
+    # declaration of GBK on a UTF-8 page must not win.
+    candidates = ["utf-8-sig"]
     if declared:
-        name = declared.strip().lower()
-        # GBK and GB2312 pages routinely hold characters only GB18030 has.
-        if name in ("gbk", "gb2312", "gb_2312-80", "x-gbk", "cp936"):
-            name = "gb18030"
-        candidates.append(name)
-    candidates += ["utf-8-sig", "gb18030"]
+        candidates.append(normalise_charset(declared))
+    candidates.append("gb18030")
     for encoding in candidates:
         try:
             return data.decode(encoding)
@@ -27,7 +37,9 @@ def decode_bytes(data: bytes, declared: str | None = None, where: str = "") -> s
 
     best = from_bytes(data).best()
     if best is None:
-        raise InputError(f"{where}: cannot decode text (not UTF-8, GB18030 or a detectable charset)")
+        raise InputError(
+            f"{where}: cannot decode text (not UTF-8, GB18030 or a detectable charset)"
+        )
     return str(best)
 
 

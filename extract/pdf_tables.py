@@ -1,0 +1,309 @@
+"""Rebuild table grids from the positioned text segments of a PDF page.
+
+Text extraction drops blank cells and reorders runs, so the grid is rebuilt by
+position: segments are joined into cells along their baseline, header cells
+define the columns (by x extent, whatever the header depth), and every body
+cell is placed in the column whose header is nearest.  The first grid row holds
+each column's header path ("“三公”经费/公务用车购置及运行费/小计").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import median
+
+from extract.model import Page, Segment, Table
+
+NUMERIC = re.compile(r"^[-－—]?\s*\d[\d,，]*(\.\d+)?$")
+UNIT_LINE = re.compile(r"单\s*位\s*[:：]\s*(千万元|百万元|亿元|万元|千元|元)")
+TITLE_END = re.compile(r"(表|公开\s*\d+\s*表|表[一二三四五六七八九十]+)$")
+HEADER_SEP = "/"
+QUOTES = "“”‘’\"'()（）"
+
+
+@dataclass
+class Cell:
+    """A cell: joined segments of one line, with its box."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+def is_numeric(text: str) -> bool:
+    """True for an amount cell such as '1,467.70', '0', '-14.8'."""
+    return bool(NUMERIC.match(text.strip()))
+
+
+def overlap(a: Cell, b: Cell) -> float:
+    """Horizontal overlap of two boxes (negative: the gap between them)."""
+    return min(a.x1, b.x1) - max(a.x0, b.x0)
+
+
+def group_lines(segments: Sequence[Segment]) -> list[list[Cell]]:
+    """Cluster segments into lines by vertical centre, top to bottom, each sorted by x."""
+    boxes = sorted(
+        (Cell(s.text.strip(), s.x0, s.y0, s.x1, s.y1) for s in segments if s.text.strip()),
+        key=lambda c: -c.cy,
+    )
+    lines: list[list[Cell]] = []
+    for cell in boxes:
+        if lines:
+            last = lines[-1]
+            ref = last[0]
+            # overlap, not centre distance: commas and full stops sit low on the line
+            shared = min(ref.y1, cell.y1) - max(ref.y0, cell.y0)
+            small = cell.height < 0.6 * ref.height
+            needed = 0.0 if small else 0.5 * min(ref.height, cell.height)
+            if shared > needed and abs(ref.cy - cell.cy) < ref.height:
+                last.append(cell)
+                continue
+        lines.append([cell])
+    return [join_fragments(sorted(line, key=lambda c: c.x0)) for line in lines]
+
+
+def join_fragments(line: list[Cell]) -> list[Cell]:
+    """Join runs split within one cell (letter-spaced WPS output, split quotes)."""
+    cells: list[Cell] = []
+    for frag in line:
+        if cells:
+            prev = cells[-1]
+            gap = frag.x0 - prev.x1
+            limit = 0.4 * max(prev.height, frag.height)
+            if prev.text[-1:] in QUOTES or frag.text[:1] in QUOTES:
+                limit = 0.7 * max(prev.height, frag.height)
+            # a number and a label side by side are two cells unless they touch ("2026年")
+            boundary = prev.text[-1:].isdigit() != frag.text[:1].isdigit()
+            if boundary and frag.text[:1] not in ",." and prev.text[-1:] not in ",.":
+                limit = 0.2 * max(prev.height, frag.height)
+            if gap < limit:
+                cells[-1] = Cell(
+                    prev.text + frag.text,
+                    prev.x0,
+                    min(prev.y0, frag.y0),
+                    max(prev.x1, frag.x1),
+                    max(prev.y1, frag.y1),
+                )
+                continue
+        cells.append(frag)
+    return cells
+
+
+def attach_off_baseline(lines: list[list[Cell]]) -> list[list[Cell]]:
+    """Merge a numbers-only line printed a few points off its row into that row (trap 5)."""
+    merged: list[list[Cell]] = []
+    for line in lines:
+        if merged and all(is_numeric(c.text) for c in line):
+            prev = merged[-1]
+            top = min(c.y0 for c in prev)
+            gap = top - max(c.y1 for c in line)
+            height = median(c.height for c in prev)
+            clash = any(overlap(a, b) > 0 for a in line for b in prev)
+            if gap < 0.5 * height and not clash and any(is_numeric(c.text) for c in prev):
+                merged[-1] = sorted(prev + line, key=lambda c: c.x0)
+                continue
+        merged.append(line)
+    return merged
+
+
+def line_text(line: list[Cell]) -> str:
+    """The cells of a line joined by spaces."""
+    return " ".join(c.text for c in line)
+
+
+def split_regions(lines: list[list[Cell]]) -> list[tuple[str | None, str | None, list[list[Cell]]]]:
+    """Split a page into (title, unit, lines below the unit line) per table."""
+    anchors = [
+        i for i, line in enumerate(lines) if UNIT_LINE.search(line_text(line).replace(" ", ""))
+    ]
+    if not anchors:
+        titles = [i for i, line in enumerate(lines) if is_title(line)]
+        if not titles:
+            return [(None, None, lines)]
+        anchors = titles
+    regions: list[tuple[str | None, str | None, list[list[Cell]]]] = []
+    start = 0
+    for n, anchor in enumerate(anchors):
+        end = anchors[n + 1] if n + 1 < len(anchors) else len(lines)
+        above = [line_text(line) for line in lines[start:anchor] if not has_numbers(line)]
+        # a caption is short and sits right above the unit line; prose above it is not
+        title_lines = [
+            t for t in above[-3:] if not t.startswith(("部门", "编制单位")) and len(t) <= 60
+        ]
+        unit_match = UNIT_LINE.search(line_text(lines[anchor]).replace(" ", ""))
+        title = "".join("".join(title_lines).split()) or None
+        if unit_match is None:
+            title = line_text(lines[anchor])
+        body_end = end
+        # the next table's title lines sit just above its unit line
+        while (
+            n + 1 < len(anchors) and body_end - 1 > anchor and not has_numbers(lines[body_end - 1])
+        ):
+            body_end -= 1
+        regions.append(
+            (title, unit_match.group(1) if unit_match else None, lines[anchor + 1 : body_end])
+        )
+        start = body_end
+    return regions
+
+
+def is_title(line: list[Cell]) -> bool:
+    """A caption line such as '2017年政府采购预算表' or '公开09表'."""
+    text = "".join(line_text(line).split())
+    return 2 < len(text) <= 60 and not has_numbers(line) and bool(TITLE_END.search(text))
+
+
+def has_numbers(line: list[Cell]) -> bool:
+    """True when some cell of the line is an amount."""
+    return any(is_numeric(c.text) for c in line)
+
+
+def header_columns(header: list[Cell]) -> list[tuple[float, str]]:
+    """Columns as (centre x, header path) from the header cells of any depth."""
+    if not header:
+        return []
+    tol = 0.25 * median(c.height for c in header)
+    parents = [h for h in header if spans_columns(h, header, tol)]
+    leaves = [h for h in header if not any(h is p for p in parents)]
+    chains = chain_fragments(leaves, tol)
+    chains.sort(key=lambda c: c.cx)
+    columns: list[tuple[float, str]] = []
+    for i, chain in enumerate(chains):
+        left = (chains[i - 1].cx + chain.cx) / 2 if i else chain.x0 - 1e6
+        right = (chain.cx + chains[i + 1].cx) / 2 if i + 1 < len(chains) else chain.x1 + 1e6
+        zone = Cell("", left, chain.y0, right, chain.y1)
+        above = sorted((p for p in parents if overlap(p, zone) > tol), key=lambda p: -p.cy)
+        columns.append((chain.cx, HEADER_SEP.join([p.text for p in above] + [chain.text])))
+    return columns
+
+
+def spans_columns(cell: Cell, header: list[Cell], tol: float) -> bool:
+    """True when two side-by-side header cells below this one fall under it (a parent)."""
+    below = [h for h in header if h.cy < cell.cy - tol and overlap(h, cell) > tol]
+    if below:
+        return any(overlap(a, b) < -tol for a in below for b in below if a is not b)
+    # A short centred caption ("收入", "支出") over wide columns overlaps none of
+    # them: it is a parent when lower header cells of one level flank it.
+    lower = [h for h in header if h.cy < cell.cy - 0.5 * cell.height]
+    left = max((h for h in lower if h.x1 <= cell.cx), key=lambda h: h.x1, default=None)
+    right = min((h for h in lower if h.x0 >= cell.cx), key=lambda h: h.x0, default=None)
+    return left is not None and right is not None and abs(left.cy - right.cy) < 0.5 * cell.height
+
+
+def chain_fragments(cells: list[Cell], tol: float) -> list[Cell]:
+    """Join header fragments stacked in one column ('因公出国' over '（境）费')."""
+    group = list(range(len(cells)))
+
+    def find(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i, a in enumerate(cells):
+        for j in range(i + 1, len(cells)):
+            b = cells[j]
+            stacked = abs(a.cy - b.cy) > 0.3 * min(a.height, b.height)
+            if stacked and overlap(a, b) > -tol:
+                group[find(i)] = find(j)
+    members: dict[int, list[Cell]] = {}
+    for i, cell in enumerate(cells):
+        members.setdefault(find(i), []).append(cell)
+    chains = []
+    for parts in members.values():
+        parts.sort(key=lambda c: (-round(c.cy), c.x0))
+        chains.append(
+            Cell(
+                "".join(p.text for p in parts),
+                min(p.x0 for p in parts),
+                min(p.y0 for p in parts),
+                max(p.x1 for p in parts),
+                max(p.y1 for p in parts),
+            )
+        )
+    return chains
+
+
+def place(cells: list[Cell], centres: list[float]) -> tuple[str, ...]:
+    """Put each cell of a body line into the column with the nearest centre."""
+    row = [""] * len(centres)
+    numbers = [c for c in cells if is_numeric(c.text)]
+    for cell, index in zip(numbers, assign_in_order([c.cx for c in numbers], centres), strict=True):
+        row[index] = cell.text
+    for cell in cells:
+        if not is_numeric(cell.text):
+            index = min(range(len(centres)), key=lambda k: abs(centres[k] - cell.cx))
+            row[index] = f"{row[index]} {cell.text}".strip()
+    return tuple(row)
+
+
+def assign_in_order(xs: list[float], centres: list[float]) -> list[int]:
+    """Map sorted x positions to strictly increasing columns with the least total distance."""
+    n, m = len(xs), len(centres)
+    if n > m:
+        return [min(range(m), key=lambda k: abs(centres[k] - x)) for x in xs]
+    inf = float("inf")
+    # cost[i][k]: best cost placing the first i values with value i-1 in a column < k
+    best = [[inf] * (m + 1) for _ in range(n + 1)]
+    best[0] = [0.0] * (m + 1)
+    for i in range(1, n + 1):
+        for k in range(1, m + 1):
+            use = best[i - 1][k - 1] + abs(xs[i - 1] - centres[k - 1])
+            best[i][k] = min(best[i][k - 1], use)
+    columns: list[int] = []
+    k = m
+    for i in range(n, 0, -1):
+        while best[i][k] == best[i][k - 1]:
+            k -= 1
+        columns.append(k - 1)
+        k -= 1
+    return columns[::-1]
+
+
+def region_table(
+    title: str | None, unit: str | None, lines: list[list[Cell]], page: int
+) -> Table | None:
+    """Build one Table from the lines under a table's unit line."""
+    first_data = next((i for i, line in enumerate(lines) if has_numbers(line)), None)
+    if first_data is None:
+        return None
+    header = [c for line in lines[:first_data] for c in line]
+    columns = header_columns(header)
+    body = lines[first_data:]
+    if len(columns) < 2:
+        rows = [tuple(c.text for c in line) for line in body]
+        return Table(rows=tuple(rows), title=title, unit=unit, page=page)
+    centres = [c for c, _ in columns]
+    rows = [tuple(label for _, label in columns)] + [place(line, centres) for line in body]
+    return Table(rows=tuple(rows), title=title, unit=unit, page=page)
+
+
+def page_tables(page: Page) -> list[Table]:
+    """Every table on a PDF page, rebuilt from its segments."""
+    if not page.segments:
+        return []
+    lines = attach_off_baseline(group_lines(page.segments))
+    tables = []
+    for title, unit, region in split_regions(lines):
+        if title is None and unit is None:
+            continue  # prose pages and untitled fragments are the narrative's business
+        table = region_table(title, unit, region, page.number)
+        if table is not None:
+            tables.append(table)
+    return tables

@@ -1,0 +1,105 @@
+"""Table grids (as Word/Excel readers deliver them) → figures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extract.fields import DocumentFields
+from extract.model import Page, RawDocument, Table
+from extract.tables import column_role, normalise, table_figures
+
+BUDGET_2017 = DocumentFields(region=None, department=None, year=2017, kind="budget")
+FINAL_2016 = DocumentFields(region=None, department=None, year=2016, kind="final")
+
+
+def first_values(tables: tuple[Table, ...], fields: DocumentFields) -> dict[str, Decimal]:
+    doc = RawDocument(source="t.xlsx", format="xlsx", pages=(Page(1, ""),), tables=tables)
+    found: dict[str, Decimal] = {}
+    for figure in table_figures(doc, fields):
+        found.setdefault(figure.metric, figure.value)
+    return found
+
+
+def test_excel_sangong_grid_with_merged_header() -> None:
+    table = Table(
+        title="“三公”经费和机关运行经费预算表",
+        unit="万元",
+        rows=(
+            (
+                "合计",
+                "因公出国(境)费",
+                "公务接待费",
+                "公务用车购置及运行费",
+                "",
+                "",
+                "机关运行经费",
+            ),
+            ("", "", "", "小计", "购置费", "运行费", ""),
+            ("10.71", "0.00", "0.73", "9.98", "0.00", "9.98", "184.59"),
+        ),
+    )
+    found = first_values((table,), BUDGET_2017)
+    assert found["three_public_total"] == Decimal("107100")
+    assert found["three_public_reception"] == Decimal("7300")
+    assert found["three_public_vehicle"] == Decimal("99800")
+    assert found["three_public_vehicle_purchase"] == Decimal("0")
+    assert found["agency_operating_cost"] == Decimal("1845900")
+
+
+def test_all_funds_total_beats_appropriation_table() -> None:
+    appropriation = Table(
+        title="财政拨款收支预算总表",
+        unit="万元",
+        rows=(("项目", "金额", "项目", "金额"), ("", "", "一、基本支出", "5,836.27")),
+    )
+    all_funds = Table(
+        title="收支预算总表",
+        unit="万元",
+        rows=(
+            ("项目", "金额", "项目", "金额"),
+            ("收入合计", "9,146.79", "一、基本支出", "5,916.27"),
+        ),
+    )
+    found = first_values((appropriation, all_funds), BUDGET_2017)
+    assert found["expenditure_basic"] == Decimal("59162700")
+    assert found["revenue_total"] == Decimal("91467900")
+
+
+def test_final_table_takes_current_year_and_signed_change() -> None:
+    table = Table(
+        title="2016年“三公”经费决算情况统计表",
+        unit="万元",
+        rows=(
+            ("项目", "上年决算数", "本年决算数", "比上年增、减情况", ""),
+            ("", "", "", "增、减金额", "增、减幅度"),
+            ("合计", "2911.47", "2706.86", "-204.61", "-7.03%"),
+            ("其中:(1)公务用车购置费", "14.80", "0", "-14.8", "-100%"),
+        ),
+    )
+    found = first_values((table,), FINAL_2016)
+    assert found["three_public_total"] == Decimal("27068600")
+    assert found["three_public_total_change"] == Decimal("-2046100")
+    assert found["three_public_vehicle_purchase"] == Decimal("0")
+    assert found["three_public_vehicle_purchase_change"] == Decimal("-148000")
+
+
+def test_unit_in_cell_overrides_header_unit() -> None:
+    table = Table(title="政府采购预算表", unit="元", rows=(("项目", "金额"), ("合计", "44万元")))
+    assert first_values((table,), BUDGET_2017)["procurement_total"] == Decimal("440000")
+
+
+def test_prior_year_column_is_a_decoy() -> None:
+    assert column_role("2016年预算数", 2017, "budget", []) == "skip"
+    assert column_role("2017年预算数", 2017, "budget", []) == "value"
+    assert column_role("预算数", 2018, "final", ["预算数", "决算数"]) == "skip"
+
+
+@given(
+    st.sampled_from(["一、", "1.", "（2）", "(3)", "其中:", "二、"]),
+    st.sampled_from(["基本支出", "公务接待费"]),
+)
+def test_normalise_strips_list_numbering(prefix: str, label: str) -> None:
+    assert normalise(prefix + label) == label

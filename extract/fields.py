@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from extract.model import Kind, RawDocument
@@ -23,6 +25,7 @@ _TITLE = re.compile(
     r"(?P<prefix>[\u4e00-\u9fff()]{0,40}?)(?P<year>(?:19|20)\d{2})年度?(?!\d{1,2}月)"
     r"(?P<rest>[^\n。]{0,40}?(?:预算|决算|三公|公共财政拨款支出|执行情况)[^\n。]*)"
 )
+_TITLE_YEAR = re.compile(r"(?:19|20)\d{2}年")
 _COVER_DEPARTMENT = re.compile(
     r"^\s*(?:部门|单位|预算单位|编制单位)(?:名称)?:\s*(?!单位)([\u4e00-\u9fff()]{3,40}?)(?=单位:|\s|$)",
     re.MULTILINE,
@@ -45,15 +48,28 @@ _HEAD_CHARS = 3000
 
 def document_fields(doc: RawDocument) -> DocumentFields:
     """Find region, department, year and kind from the title and opening text."""
-    text = normalise(doc.text)
-    head = text[:_HEAD_CHARS]
+    raw = doc.text
+    head = _head(raw)
+    # The whole text is only needed when the opening names no title or publisher.
+    whole = functools.cache(lambda: normalise(raw))
     titles = _titles(head)
-    year = int(titles[0].group("year")) if titles else _common_year(text)
+    year = int(titles[0].group("year")) if titles else _common_year(whole())
     kind = (_kind(titles[0].group("rest")) if titles else None) or _kind(head)
-    department = _department(head, titles, text)
+    department = _department(head, titles, whole)
     return DocumentFields(
         region=_region(department, head), department=department, year=year, kind=kind
     )
+
+
+def _head(raw: str) -> str:
+    """The first ``_HEAD_CHARS`` of the normalised text, normalising no more than needed."""
+    size = 2 * _HEAD_CHARS  # normalising drops spaces and quotes: take some extra
+    while True:
+        head = normalise(raw[:size])
+        # Trailing spaces may yet go (a Chinese character may follow them): not counted.
+        if len(head.rstrip()) >= _HEAD_CHARS or size >= len(raw):
+            return head[:_HEAD_CHARS]
+        size *= 2
 
 
 def _titles(head: str) -> list[re.Match[str]]:
@@ -62,6 +78,8 @@ def _titles(head: str) -> list[re.Match[str]]:
     found = []
     for index, line in enumerate(lines):
         following = lines[index + 1] if index + 1 < len(lines) else ""
+        if not _TITLE_YEAR.search(line + following):
+            continue  # the cheap part of _TITLE first: most lines name no year
         match = _TITLE.search(line + following)
         if match and match.start("year") < len(line):
             found.append(match)
@@ -75,8 +93,11 @@ def _common_year(text: str) -> int | None:
 
 
 _KIND_WORD = re.compile(r"决算|预算|公共财政拨款支出|执行情况")
-# Fund names and 预决算 hold the words without saying what the document is.
-_NOT_KIND = re.compile(r"预决算|一般公共预算|国有资本经营预算|政府性基金预算|基金预算")
+# Fund names, 预决算 and boilerplate about budget openness or the Budget Law
+# (推进政府预算信息公开, 根据《预算法》) hold the words without saying what the document is.
+_NOT_KIND = re.compile(
+    r"预决算|一般公共预算|国有资本经营预算|政府性基金预算|基金预算|政府预算|预算信息|预算法"
+)
 
 
 def _kind(text: str) -> Kind | None:
@@ -87,7 +108,7 @@ def _kind(text: str) -> Kind | None:
     return "budget" if word.group(0) == "预算" else "final"
 
 
-def _department(head: str, titles: list[re.Match[str]], text: str) -> str | None:
+def _department(head: str, titles: list[re.Match[str]], whole: Callable[[], str]) -> str | None:
     """The publisher: a cover line, a title's prefix, who summarised it, or a signature."""
     cover = _COVER_DEPARTMENT.search(head)
     if cover:
@@ -106,7 +127,7 @@ def _department(head: str, titles: list[re.Match[str]], text: str) -> str | None
     summarised = _SUMMARISED_BY.search(head)
     if summarised:
         return summarised.group(1)
-    signatures = list(_SIGNATURE.finditer(text))
+    signatures = list(_SIGNATURE.finditer(whole()))
     signature = signatures[-1] if signatures else None
     if signature and _ORG_SUFFIX.search(signature.group(1)):
         return signature.group(1)

@@ -11,10 +11,13 @@ from claiming the numbers that follow it).
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jieba
 
@@ -38,10 +41,51 @@ class Term:
     needs_vehicle_context: bool = False
     # 本年收入合计 / 本年支出合计: a subtotal, not the 总计 of a final account.
     subtotal: bool = False
+    # Characters of which every match holds one ("" when unknown): a clause
+    # without any of them cannot hold the term, so its pattern need not run.
+    anchors: frozenset[str] = frozenset()
 
 
 def _term(pattern: str, *metrics: str, vehicle: bool = False, subtotal: bool = False) -> Term:
-    return Term(re.compile(f"(?:{pattern}){_SUFFIX}"), metrics, vehicle, subtotal)
+    compiled = re.compile(f"(?:{pattern}){_SUFFIX}")
+    return Term(compiled, metrics, vehicle, subtotal, anchor_chars(compiled.pattern))
+
+
+def anchor_chars(pattern: str) -> frozenset[str]:
+    """A few characters of which every match of ``pattern`` holds one (empty when unknown)."""
+    try:
+        # The regex parser is private to ``re``: without it we only lose the shortcut.
+        parser: Any = importlib.import_module("re._parser")
+        return _anchors(parser, parser.parse(pattern)) or frozenset()
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return frozenset()
+
+
+# Characters in most budget sentences make poor anchors: prefer any other.
+_COMMON_CHARS = frozenset("支出收入预算决费用经资金公务年本项目合计总额数会政财国人一和及与、")
+
+
+def _anchors(parser: Any, items: Any) -> frozenset[str] | None:
+    """Anchor characters of a parsed (sub)pattern, or None when it has none."""
+    options: list[frozenset[str] | None] = []
+    for op, arg in items:
+        if op == parser.LITERAL:
+            options.append(frozenset(chr(arg)))
+        elif op == parser.IN and all(kind == parser.LITERAL for kind, _ in arg):
+            options.append(frozenset(chr(code) for _, code in arg))
+        elif op == parser.SUBPATTERN:
+            options.append(_anchors(parser, arg[-1]))
+        elif op in (parser.MAX_REPEAT, parser.MIN_REPEAT) and arg[0] >= 1:
+            options.append(_anchors(parser, arg[2]))
+        elif op == parser.BRANCH:
+            branches = [_anchors(parser, branch) for branch in arg[1]]
+            known = [b for b in branches if b is not None]
+            options.append(frozenset().union(*known) if len(known) == len(branches) else None)
+        # Optional parts, look-arounds and anchors guarantee no character.
+    known_options = [option for option in options if option]
+    if not known_options:
+        return None
+    return min(known_options, key=lambda o: (len(o & _COMMON_CHARS), len(o)))
 
 
 BOTH_TOTALS = ("revenue_total", "expenditure_total")
@@ -109,8 +153,21 @@ TERMS: tuple[Term, ...] = (
     _term(r"固定资产(?:金额|总额|原值|总值)?|国有资产总额|资产总额", "fixed_assets_total"),
 )
 
-# One pass to tell whether a clause names any term at all (most clauses don't).
-_ANY_TERM = re.compile("|".join(f"(?:{term.pattern.pattern})" for term in TERMS))
+# Term indexes by anchor character, and those that have none (always tried).
+_BY_ANCHOR: dict[str, frozenset[int]] = {
+    char: frozenset(i for i, term in enumerate(TERMS) if char in term.anchors)
+    for char in set().union(*(term.anchors for term in TERMS))
+}
+_UNANCHORED = frozenset(i for i, term in enumerate(TERMS) if not term.anchors)
+_ANCHOR_SCAN = re.compile("[" + re.escape("".join(sorted(_BY_ANCHOR))) + "]")
+
+
+@functools.cache
+def _candidates(anchors: frozenset[str]) -> tuple[Term, ...]:
+    """The terms that may occur in text holding these anchor characters, in TERMS order."""
+    indexes = _UNANCHORED.union(*(_BY_ANCHOR[char] for char in anchors))
+    return tuple(TERMS[i] for i in sorted(indexes))
+
 
 VEHICLE_FAMILY = frozenset(
     {"three_public_vehicle", "three_public_vehicle_purchase", "three_public_vehicle_operation"}
@@ -145,6 +202,43 @@ def _tokenizer() -> jieba.Tokenizer:
     return jieba.dt
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+def may_split_word(text: str, position: int) -> bool:
+    """True when jieba could cut ``text`` so that no token starts at ``position``.
+
+    That takes a dictionary word running across ``position``, or a lone Han
+    character there that jieba's HMM may join to the one before it.  A term
+    that starts a dictionary word (the user dictionary holds them, weighted
+    high) is not left alone, so most clauses need no jieba pass at all.
+    """
+    if position <= 0 or position >= len(text):
+        return False
+    freq = _tokenizer().FREQ
+    reach = range(max(0, position - _longest_word()), position)
+    if any(end > position for begin in reach for end in _word_ends(freq, text, begin)):
+        return True
+    lone = all(end == position + 1 for end in _word_ends(freq, text, position))
+    return lone and _HAN.match(text, position - 1) is not None
+
+
+@functools.cache
+def _longest_word() -> int:
+    """How far back a dictionary word may start and still run across a position."""
+    return max(len(word) for word, count in _tokenizer().FREQ.items() if count)
+
+
+def _word_ends(freq: dict[str, int], text: str, begin: int) -> Iterator[int]:
+    """Ends of the dictionary words that start at ``begin`` (jieba's own DAG walk)."""
+    # The prefix dictionary holds every prefix of a word, with frequency 0.
+    end = begin + 1
+    while end <= len(text) and (fragment := text[begin:end]) in freq:
+        if freq[fragment]:
+            yield end
+        end += 1
+
+
 def token_starts(text: str, offset: int = 0) -> frozenset[int]:
     """Positions where a jieba token of ``text`` starts (plus its end), shifted by ``offset``."""
     starts = {start + offset for _word, start, _end in _tokenizer().tokenize(text)}
@@ -169,14 +263,16 @@ def find_terms(clause: str, boundaries: frozenset[int] | None = None) -> list[Te
     With ``boundaries`` (jieba token starts) a term must start where a token
     starts, so that a term is never read out of the middle of another word.
     """
-    if not _ANY_TERM.search(clause):
-        return []
+    # Only the terms with an anchor character in the clause can match: most
+    # clauses rule out all but a few patterns with one scan.
     found = [
         TermMatch(term, m.start(), m.end(), m.group(0), clause[: m.start()])
-        for term in TERMS
+        for term in _candidates(frozenset(_ANCHOR_SCAN.findall(clause)))
         for m in term.pattern.finditer(clause)
         if m.end() > m.start()
     ]
+    if not found:
+        return []
     if boundaries is not None:
         found = [t for t in found if t.start in boundaries]
     found.sort(key=lambda t: (-(t.end - t.start), t.start))

@@ -1,8 +1,9 @@
 """Figures stated in sentences (jieba-assisted).
 
 Each sentence is split into clauses.  In a clause that holds money (or a
-"no change" phrase) jieba cuts the text into words, metric terms are found on
-word boundaries, and every amount is tied to the nearest term before it; a
+"no change" phrase) metric terms are kept only where they start a word (jieba
+cuts the clause whenever a term might start mid-word), and every amount is
+tied to the nearest term before it; a
 clause without a term inherits the term of the clause before (其中基本支出…，
 包括人员经费…), and a change sentence without any term falls back on the
 paragraph's subject (…“三公”经费10.77万元。与2020年相比减少5.9万元).
@@ -10,6 +11,7 @@ paragraph's subject (…“三公”经费10.77万元。与2020年相比减少5.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +23,7 @@ from extract.lexicon import (
     VEHICLE_FAMILY,
     TermMatch,
     find_terms,
+    may_split_word,
     token_starts,
 )
 from extract.model import Evidence, Figure, RawDocument
@@ -49,6 +52,8 @@ _NEGATIVE_VERBS = {
     "降",
 }
 _ZERO_CHANGE = re.compile(r"持平|无增减|无变化|没有变化|未发生变化|未变化|一致|相同|不变|无增长")
+# What every figure needs: a money unit, a bare zero (为0) or a "no change" phrase.
+_FIGURE_HINT = re.compile(f"[元万亿]|[为是]0|{_ZERO_CHANGE.pattern}")
 _COMPARISON = re.compile(r"上年|去年|较|比|与|同")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 # The last comparison before a change decides what it is measured against.
@@ -69,7 +74,6 @@ class _Context:
 
     fields: DocumentFields
     topic: TermMatch | None = None
-    paragraph: int = -1
     out: list[tuple[int, int, Figure]] = field(default_factory=list)  # (penalty, order, figure)
 
 
@@ -77,14 +81,27 @@ def narrative_figures(doc: RawDocument, fields: DocumentFields) -> list[Figure]:
     """Every figure the document's sentences state, best candidate first per metric."""
     context = _Context(fields)
     sentences = document_sentences(doc)
-    for sentence in sentences:
-        if sentence.paragraph != context.paragraph:
-            context.paragraph, context.topic = sentence.paragraph, None
-        _read_sentence(sentence, context)
+    for _number, group in itertools.groupby(sentences, key=lambda s: s.paragraph):
+        context.topic = None
+        _read_paragraph(list(group), context)
     ranked = [figure for _p, _o, figure in sorted(context.out, key=lambda item: item[:2])]
     ranked = _demote_dropped_units(ranked)
     figures = _unique(ranked)
     return figures + count_figures(sentences)
+
+
+def _read_paragraph(paragraph: list[Sentence], context: _Context) -> None:
+    """The figures of one paragraph's sentences; the paragraph's subject carries over."""
+    # Only a sentence with a money unit, a bare zero or a "no change" phrase
+    # states a figure.  The others matter only for the paragraph's subject,
+    # and only until it is known and while a stating sentence is still to come.
+    states = [_FIGURE_HINT.search(sentence.text) is not None for sentence in paragraph]
+    if True not in states:
+        return
+    last = len(states) - 1 - states[::-1].index(True)
+    for sentence, stating in zip(paragraph[: last + 1], states, strict=False):
+        if stating or context.topic is None:
+            _read_sentence(sentence, context)
 
 
 def _read_sentence(sentence: Sentence, context: _Context) -> None:
@@ -118,11 +135,15 @@ def _read_sentence(sentence: Sentence, context: _Context) -> None:
 def _on_word_boundaries(clause: str, terms: list[TermMatch]) -> list[TermMatch]:
     """Keep the terms that start where a jieba word starts, in a clause that holds money.
 
-    Only the stretch from just before the first term is cut: jieba never sees
-    text without money, which keeps it a fraction of a whole-document pass.
+    Only the stretch from just before the first term is cut, and only when a
+    term could start mid-word there: jieba never sees text without money, and
+    sees few clauses with it.
     """
     window = max(terms[0].start - 4, 0)
-    boundaries = token_starts(clause[window:], window)
+    text = clause[window:]
+    if not any(may_split_word(text, t.start - window) for t in terms):
+        return terms  # every term starts where jieba must start a word
+    boundaries = token_starts(text, window)
     kept = [t for t in terms if t.start in boundaries or t.start == window]
     if len(kept) == len(terms):
         return terms
@@ -314,17 +335,22 @@ _VEHICLES = re.compile(
 )
 _PURCHASE = re.compile(r"购置|新购|购买|采购|更新|报废|处置|租用")
 _STAFF = re.compile(r"(实有人数|在职人数|编制人数|编制数)为?(\d+)人")
+_COUNT_WORD = re.compile(r"\d\s*[辆台]|数为?\d+人")
+_HOLDING = re.compile("保有|共有|现有|实有")
 
 
 def count_figures(sentences: list[Sentence]) -> list[Figure]:
     """Vehicle holdings and head counts, holdings (保有量) first."""
     found: list[tuple[int, int, Figure]] = []
     for sentence in sentences:
+        # Both need a count word; most sentences have neither, so skip the split.
+        if not _COUNT_WORD.search(sentence.text):
+            continue
         for start, clause in clauses(sentence.text):
             for match in _VEHICLES.finditer(clause):
                 if _PURCHASE.search(clause[: match.start(2)]) and "保有" not in clause:
                     continue
-                rank = 0 if re.search("保有|共有|现有|实有", match.group(0)) else 1
+                rank = 0 if _HOLDING.search(match.group(0)) else 1
                 found.append((rank, len(found), _count("vehicles_count", match, sentence, start)))
             for match in _STAFF.finditer(clause):
                 rank = 0 if match.group(1) == "实有人数" else 1

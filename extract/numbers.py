@@ -99,8 +99,14 @@ class Amount:
         return tuple(to_yuan(raw, self.unit) for raw in self.raws)
 
 
+# Every unit holds one of these: text without them (most clauses) has no amount.
+_UNIT_CHAR = re.compile("[元万亿]")
+
+
 def find_amounts(text: str) -> list[Amount]:
     """Every number-with-money-unit in ``text``, in order."""
+    if not _UNIT_CHAR.search(text):
+        return []
     found = []
     for match in AMOUNT_RE.finditer(text):
         numbers = match.group("numbers")

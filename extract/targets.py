@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from extract.model import RawDocument, Table, Target
+from extract.model import Page, RawDocument, Table, Target
 
 LEVELS = ("level1", "level2", "level3")
 
@@ -30,6 +30,9 @@ _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("level2", re.compile(r"二级指标")),
     ("level1", re.compile(r"一级指标")),
 )
+# What a level role's cell holds, spaces allowed (the roles ignore them).
+_LEVEL_HEADER = re.compile(r"[一二三]\s*级\s*指\s*标|指\s*标\s*名\s*称")
+_ANY_ROLE = re.compile("|".join(pattern.pattern for _, pattern in _ROLE_PATTERNS))
 _LEVEL1_NAME = re.compile(r"(产出|效益|效果|满意度|成本|影响)指标")
 _LEVEL2_NAME = re.compile(
     r"(数量|质量|时效|进度|成本|经济成本|社会成本|生态环境成本|经济效益|社会效益|生态效益"
@@ -45,6 +48,10 @@ _META_LABELS = _PROJECT_LABELS | {
     "年度绩效目标", "长期目标", "项目概况", "项目属性", "项目期限",
 }  # fmt: skip
 
+_SPACES = re.compile(r"\s+")
+_LABEL_NOISE = re.compile(r"[（(][^)）]*[)）]$|[\s:：]")
+_INDICATOR = re.compile(r"指\s*标")
+_TABLE_MARK = re.compile(r"指\s*标|绩\s*效")
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|\{[^{}]*\}")
 _NUMBERING = re.compile(
     r"^\s*(?:附件\s*\d*\s*[:：]\s*)?(?:[(（]?[\d一二三四五六七八九十]+[)）.、．]\s*)?"
@@ -64,6 +71,9 @@ _COMPARATORS: tuple[tuple[str, str], ...] = (
     ("<", "<"), ("＜", "<"), ("小于", "<"), ("低于", "<"),
     ("=", "="), ("＝", "="), ("等于", "="),
 )  # fmt: skip
+# One match instead of a loop of startswith: alternatives are tried in the order above.
+_COMPARATOR_START = re.compile("|".join(re.escape(written) for written, _ in _COMPARATORS))
+_COMPARATOR_SYMBOL = dict(_COMPARATORS)
 _NUMBER_VALUE = re.compile(
     r"(?P<num>[-+]?\d[\d,，]*(?:\.\d+)?)\s*(?P<unit>[^\d\s]{0,6}?)\s*"
     r"(?P<suffix>及以上|以上|及以下|以下|以内)?"
@@ -116,7 +126,7 @@ def performance_targets(doc: RawDocument) -> list[Target]:
     for table in doc.tables:
         grid += _item_targets(_grid_items(table))
     items: list[_Item] = []
-    for page in doc.pages:
+    for page in _pages_with_tables(doc):
         items += _page_items(page.text, page.number)
     text = _item_targets(items)
     # Word readers also flatten their tables into the page text: keep the grid's
@@ -125,6 +135,18 @@ def performance_targets(doc: RawDocument) -> list[Target]:
     grid = [replace(t, project=t.project or named.get(_row_key(t), "")) for t in grid]
     seen = {_row_key(target) for target in grid}
     return grid + [target for target in text if _row_key(target) not in seen]
+
+
+def _pages_with_tables(doc: RawDocument) -> Sequence[Page]:
+    """The pages whose text may hold a target table, skipping the pages before any can start."""
+    # Every header row names an indicator level (一级指标, 指标名称 ...), so a
+    # document without 指标 has no table to read.  Pages before the first
+    # mention of 指标 or 绩效 can only hold its title (…绩效目标表) or a 项目名称
+    # line just above it: start one page earlier.
+    if not _INDICATOR.search(doc.text):
+        return []
+    first = next((i for i, page in enumerate(doc.pages) if _TABLE_MARK.search(page.text)), 0)
+    return doc.pages[max(first - 1, 0) :]
 
 
 def _row_key(target: Target) -> tuple[str, ...]:
@@ -301,7 +323,7 @@ def _title_project(line: str) -> str | None:
 
 def _label(cell: str) -> str:
     """A cell as a label: no spaces, colons or parenthesised units ("资金金额（万元）")."""
-    return re.sub(r"[（(][^)）]*[)）]$|[\s:：]", "", cell)
+    return _LABEL_NOISE.sub("", cell)
 
 
 def _is_meta(cells: Sequence[str]) -> bool:
@@ -321,14 +343,16 @@ def _meta_project(cells: Sequence[str]) -> str | None:
 
 def _role(cell: str) -> str | None:
     """The column role a header cell names, if any."""
-    text = re.sub(r"\s+", "", cell)
-    if not text or len(text) > 24:
-        return None
+    text = _SPACES.sub("", cell)
+    if not text or len(text) > 24 or not _ANY_ROLE.search(text):
+        return None  # most cells are values: one search rules out every role
     return next((role for role, pattern in _ROLE_PATTERNS if pattern.search(text)), None)
 
 
 def _header_roles(cells: Sequence[str]) -> tuple[str, ...] | None:
     """Column roles when the row is a target-table header, else None."""
+    if not _LEVEL_HEADER.search("".join(cells)):
+        return None  # a header names an indicator level: most rows are ruled out at once
     roles = tuple(_role(cell) or "" for cell in cells)
     levels = {role for role in roles if role in LEVELS}
     if len(levels) >= 2 or ("level3" in levels and "value" in roles):
@@ -461,10 +485,10 @@ def _align(cells: Sequence[str], roles: Sequence[str]) -> dict[str, str]:
 
 def _comparator_prefix(text: str) -> tuple[str, str]:
     """A leading comparator ("≥", "不低于" ...) normalised, and the rest of the text."""
-    for written, symbol in _COMPARATORS:
-        if text.startswith(written):
-            return symbol, text[len(written) :].strip()
-    return "", text
+    match = _COMPARATOR_START.match(text)
+    if match is None:
+        return "", text
+    return _COMPARATOR_SYMBOL[match.group(0)], text[match.end() :].strip()
 
 
 def parse_target_value(text: str) -> tuple[str, str, str]:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from extract.fields import DocumentFields, document_fields
+from extract.lexicon import TERMS, find_terms, may_split_word, token_starts
 from extract.model import Figure, Page, RawDocument
 from extract.narrative import narrative_figures
-from extract.sentences import document_sentences
+from extract.sentences import clauses, document_sentences
 from tests.conftest import FIXTURES
 
 
@@ -139,3 +140,58 @@ def test_first_figure_per_metric_is_unique_and_signed_only_for_changes(name: str
     for figure in narrative_figures(doc, fields):
         if not figure.metric.endswith("_change"):
             assert figure.value >= 0, figure
+
+
+def test_jieba_keeps_a_term_from_being_read_out_of_another_word() -> None:
+    # 采购货物预算 (a blocker) starts inside the word 政府采购: jieba must drop it.
+    doc = _doc(
+        "2019年本部门政府采购货物预算1.44万元、政府采购工程预算36.44万元、"
+        "政府采购服务预算1446.32万元。"
+    )
+    got = [(f.metric, f.value) for f in narrative_figures(doc, document_fields(doc))]
+    assert got == [
+        ("procurement_total", Decimal("14400")),
+        ("procurement_total", Decimal("364400")),
+        ("procurement_total", Decimal("14463200")),
+    ]
+
+
+def _clauses_of_fixtures() -> list[str]:
+    texts = [path.read_text(encoding="utf-8") for path in (FIXTURES / "text").glob("*.txt")]
+    return [
+        clause
+        for text in texts
+        for sentence in document_sentences(_doc(text))
+        for _start, clause in clauses(sentence.text)
+    ]
+
+
+def test_anchor_shortcut_finds_the_same_terms_as_every_pattern() -> None:
+    for clause in _clauses_of_fixtures() + ["收、支总计各是4125.49,4143.91万元", "运行费12万元"]:
+        every = sorted(
+            (m.start(), m.end())
+            for term in TERMS
+            for m in term.pattern.finditer(clause)
+            if m.end() > m.start()
+        )
+        found = {(t.start, t.end) for t in find_terms(clause)}
+        # The chosen terms are a subset of all matches, and a clause with any has some.
+        assert found <= set(every)
+        assert bool(found) == bool(every)
+
+
+def test_every_term_match_holds_an_anchor() -> None:
+    for clause in _clauses_of_fixtures():
+        for term in TERMS:
+            for match in term.pattern.finditer(clause):
+                assert not term.anchors or term.anchors & set(match.group(0)), term.pattern
+
+
+def test_jieba_is_skipped_only_where_a_term_must_start_a_word() -> None:
+    for clause in _clauses_of_fixtures():
+        starts = token_starts(clause)
+        for term in find_terms(clause):
+            if not may_split_word(clause, term.start):
+                assert term.start in starts, (clause, term.text)
+    # 预算支出 read out of 一般公共预算|支出: a dictionary word runs across its start.
+    assert may_split_word("一般公共预算支出预算", 4)

@@ -151,6 +151,27 @@ def test_text_without_targets_yields_nothing() -> None:
     assert performance_targets(text_document("no_targets.txt")) == []
 
 
+def test_project_named_on_the_page_before_the_table() -> None:
+    # Pages before the first 指标/绩效 are skipped, but not the one just before it.
+    doc = RawDocument(
+        source="x.pdf",
+        format="pdf",
+        pages=(
+            Page(1, "一、部门职责\n本部门负责全县水利工作。"),
+            Page(2, "项目名称 农村饮水安全维修"),
+            Page(3, "一级指标 二级指标 三级指标 指标值\n产出指标 数量指标 维修工程处数 ≥35处\n"),
+        ),
+    )
+    [target] = performance_targets(doc)
+    assert (target.project, target.level3, target.comparator, target.value, target.unit) == (
+        "农村饮水安全维修",
+        "维修工程处数",
+        "≥",
+        "35",
+        "处",
+    )
+
+
 # --- grid tables (Word/Excel) -----------------------------------------------
 
 PROJECT_GRID = Table(

@@ -10,8 +10,10 @@ each column's header path ("“三公”经费/公务用车购置及运行费/�
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from operator import attrgetter
 from statistics import median
 
 from extract.model import Page, Segment, Table
@@ -20,30 +22,28 @@ NUMERIC = re.compile(r"^[-－—]?\s*\d[\d,，]*(\.\d+)?$")
 UNIT_LINE = re.compile(r"单\s*位\s*[:：]\s*(千万元|百万元|亿元|万元|千元|元)")
 TITLE_END = re.compile(r"(表|公开\s*\d+\s*表|表[一二三四五六七八九十]+)$")
 HEADER_SEP = "/"
+UNIT_WORD = re.compile(r"^(千万元|百万元|亿元|万元|千元|元|万|亿|%|％)$")
 QUOTES = "“”‘’\"'()（）"
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
-    """A cell: joined segments of one line, with its box."""
+    """A cell: joined segments of one line, with its box (centre and height precomputed)."""
 
     text: str
     x0: float
     y0: float
     x1: float
     y1: float
+    # Stored, not properties: line grouping reads them ~10 times per cell.
+    cx: float = field(init=False)
+    cy: float = field(init=False)
+    height: float = field(init=False)
 
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-    @property
-    def height(self) -> float:
-        return self.y1 - self.y0
+    def __post_init__(self) -> None:
+        self.cx = (self.x0 + self.x1) / 2
+        self.cy = (self.y0 + self.y1) / 2
+        self.height = self.y1 - self.y0
 
 
 def is_numeric(text: str) -> bool:
@@ -58,10 +58,8 @@ def overlap(a: Cell, b: Cell) -> float:
 
 def group_lines(segments: Sequence[Segment]) -> list[list[Cell]]:
     """Cluster segments into lines by vertical centre, top to bottom, each sorted by x."""
-    boxes = sorted(
-        (Cell(s.text.strip(), s.x0, s.y0, s.x1, s.y1) for s in segments if s.text.strip()),
-        key=lambda c: -c.cy,
-    )
+    cells = [Cell(text, s.x0, s.y0, s.x1, s.y1) for s in segments if (text := s.text.strip())]
+    boxes = sorted(cells, key=attrgetter("cy"), reverse=True)  # stable, like key=-cy
     lines: list[list[Cell]] = []
     for cell in boxes:
         if lines:
@@ -75,34 +73,41 @@ def group_lines(segments: Sequence[Segment]) -> list[list[Cell]]:
                 last.append(cell)
                 continue
         lines.append([cell])
-    return [join_fragments(sorted(line, key=lambda c: c.x0)) for line in lines]
+    return [join_fragments(sorted(line, key=attrgetter("x0"))) for line in lines]
 
 
 def join_fragments(line: list[Cell]) -> list[Cell]:
     """Join runs split within one cell (letter-spaced WPS output, split quotes)."""
     cells: list[Cell] = []
     for frag in line:
-        if cells:
+        if cells and joins(cells[-1], frag):
             prev = cells[-1]
-            gap = frag.x0 - prev.x1
-            limit = 0.4 * max(prev.height, frag.height)
-            if prev.text[-1:] in QUOTES or frag.text[:1] in QUOTES:
-                limit = 0.7 * max(prev.height, frag.height)
-            # a number and a label side by side are two cells unless they touch ("2026年")
-            boundary = prev.text[-1:].isdigit() != frag.text[:1].isdigit()
-            if boundary and frag.text[:1] not in ",." and prev.text[-1:] not in ",.":
-                limit = 0.2 * max(prev.height, frag.height)
-            if gap < limit:
-                cells[-1] = Cell(
-                    prev.text + frag.text,
-                    prev.x0,
-                    min(prev.y0, frag.y0),
-                    max(prev.x1, frag.x1),
-                    max(prev.y1, frag.y1),
-                )
-                continue
+            cells[-1] = Cell(
+                prev.text + frag.text,
+                prev.x0,
+                min(prev.y0, frag.y0),
+                max(prev.x1, frag.x1),
+                max(prev.y1, frag.y1),
+            )
+            continue
         cells.append(frag)
     return cells
+
+
+def joins(prev: Cell, frag: Cell) -> bool:
+    """True when ``frag`` continues the cell ``prev`` on its line (the gap is narrow enough)."""
+    gap = frag.x0 - prev.x1
+    size = max(prev.height, frag.height)
+    if gap >= 0.7 * size:
+        return False  # wider than any limit below: most cell pairs stop here
+    limit = 0.4 * size
+    if prev.text[-1:] in QUOTES or frag.text[:1] in QUOTES:
+        limit = 0.7 * size
+    # a number and a label side by side are two cells unless they touch ("2026年")
+    boundary = prev.text[-1:].isdigit() != frag.text[:1].isdigit()
+    if boundary and frag.text[:1] not in ",." and prev.text[-1:] not in ",.":
+        limit = 0.2 * size
+    return gap < limit
 
 
 def attach_off_baseline(lines: list[list[Cell]]) -> list[list[Cell]]:
@@ -243,29 +248,58 @@ def chain_fragments(cells: list[Cell], tol: float) -> list[Cell]:
 def place(cells: list[Cell], centres: list[float]) -> tuple[str, ...]:
     """Put each cell of a body line into the column with the nearest centre."""
     row = [""] * len(centres)
-    numbers = [c for c in cells if is_numeric(c.text)]
+    numeric = [is_numeric(c.text) for c in cells]
+    numbers = [c for c, number in zip(cells, numeric, strict=True) if number]
     for cell, index in zip(numbers, assign_in_order([c.cx for c in numbers], centres), strict=True):
         row[index] = cell.text
-    for cell in cells:
-        if not is_numeric(cell.text):
-            index = min(range(len(centres)), key=lambda k: abs(centres[k] - cell.cx))
+    taken = {i for i, text in enumerate(row) if text}
+    for cell, number in zip(cells, numeric, strict=True):
+        if not number:
+            index = label_column(centres, cell, taken)
             row[index] = f"{row[index]} {cell.text}".strip()
     return tuple(row)
+
+
+def label_column(centres: list[float], cell: Cell, amounts: set[int]) -> int:
+    """The column of a text cell: the nearest, unless an amount holds it.
+
+    A label that starts just right of an amount ('一、' of the expenditure side
+    in a two-sided 收支 table) belongs to the next column, not glued to the
+    amount, which would then no longer read as one.  A unit ('万元') stays.
+    """
+    index = nearest(centres, cell.cx)
+    if index not in amounts or UNIT_WORD.match(cell.text):
+        return index
+    step = 1 if cell.cx > centres[index] else -1
+    other = index + step
+    if 0 <= other < len(centres) and other not in amounts:
+        return other
+    return index
+
+
+def nearest(centres: list[float], x: float) -> int:
+    """Index of the centre nearest to x (the lower one on a tie); centres are sorted."""
+    k = bisect_left(centres, x)
+    if k == len(centres) or (k > 0 and x - centres[k - 1] <= centres[k] - x):
+        return bisect_left(centres, centres[k - 1])  # the first of equal centres
+    return k
 
 
 def assign_in_order(xs: list[float], centres: list[float]) -> list[int]:
     """Map sorted x positions to strictly increasing columns with the least total distance."""
     n, m = len(xs), len(centres)
     if n > m:
-        return [min(range(m), key=lambda k: abs(centres[k] - x)) for x in xs]
+        return [nearest(centres, x) for x in xs]
     inf = float("inf")
-    # cost[i][k]: best cost placing the first i values with value i-1 in a column < k
+    # best[i][k]: least cost placing the first i values, value i-1 in a column < k
     best = [[inf] * (m + 1) for _ in range(n + 1)]
     best[0] = [0.0] * (m + 1)
     for i in range(1, n + 1):
-        for k in range(1, m + 1):
-            use = best[i - 1][k - 1] + abs(xs[i - 1] - centres[k - 1])
-            best[i][k] = min(best[i][k - 1], use)
+        before, row, x = best[i - 1], best[i], xs[i - 1]
+        # value i-1 needs i-1 columns before it and n-i after it; the rest stays infinite
+        for k in range(i, m - n + i + 1):
+            use = before[k - 1] + abs(x - centres[k - 1])
+            row[k] = row[k - 1] if row[k - 1] <= use else use
     columns: list[int] = []
     k = m
     for i in range(n, 0, -1):
@@ -276,34 +310,92 @@ def assign_in_order(xs: list[float], centres: list[float]) -> list[int]:
     return columns[::-1]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """A table's columns, kept to read the rows it carries over onto the next page."""
+
+    title: str | None
+    unit: str | None
+    columns: list[tuple[float, str]]
+    edges: frozenset[int]  # rounded left and right edges of its amount cells
+
+
 def region_table(
     title: str | None, unit: str | None, lines: list[list[Cell]], page: int
-) -> Table | None:
-    """Build one Table from the lines under a table's unit line."""
+) -> tuple[Table | None, Layout | None]:
+    """Build one Table from the lines under a table's unit line, and its column layout."""
     first_data = next((i for i, line in enumerate(lines) if has_numbers(line)), None)
     if first_data is None:
-        return None
+        return None, None
     header = [c for line in lines[:first_data] for c in line]
     columns = header_columns(header)
     body = lines[first_data:]
     if len(columns) < 2:
         rows = [tuple(c.text for c in line) for line in body]
-        return Table(rows=tuple(rows), title=title, unit=unit, page=page)
+        return Table(rows=tuple(rows), title=title, unit=unit, page=page), None
     centres = [c for c, _ in columns]
     rows = [tuple(label for _, label in columns)] + [place(line, centres) for line in body]
-    return Table(rows=tuple(rows), title=title, unit=unit, page=page)
+    edges = frozenset(
+        round(x) for line in body for c in line if is_numeric(c.text) for x in (c.x0, c.x1)
+    )
+    table = Table(rows=tuple(rows), title=title, unit=unit, page=page)
+    return table, Layout(title, unit, columns, edges)
+
+
+def continued_table(layout: Layout, lines: list[list[Cell]], page: int) -> Table | None:
+    """The rows a table carries over onto a page without its own caption (the 合计 row often).
+
+    A line belongs to the table only when every amount in it lines up (left or
+    right edge, within 2pt) with the amounts of the page before: same template,
+    same columns.  Prose, page numbers and other layouts do not.
+    """
+    centres = [c for c, _ in layout.columns]
+    rows = [
+        place(line, centres)
+        for line in lines
+        if has_numbers(line)
+        and all(aligned(c, layout.edges) for c in line if is_numeric(c.text))
+        and (len(line) > 1)
+    ]
+    if not rows:
+        return None
+    header = tuple(label for _, label in layout.columns)
+    return Table(rows=(header, *rows), title=layout.title, unit=layout.unit, page=page)
+
+
+def aligned(cell: Cell, edges: frozenset[int]) -> bool:
+    """True when the cell's left or right edge is within 2pt of a known column edge."""
+    return any(round(x) + d in edges for x in (cell.x0, cell.x1) for d in (-2, -1, 0, 1, 2))
+
+
+def pdf_tables(pages: Sequence[Page]) -> Iterator[Table]:
+    """Every table of a PDF's pages, rows carried over onto following pages included."""
+    layout: Layout | None = None
+    for page in pages:
+        tables, layout = page_tables_after(page, layout)
+        yield from tables
 
 
 def page_tables(page: Page) -> list[Table]:
     """Every table on a PDF page, rebuilt from its segments."""
+    return page_tables_after(page, None)[0]
+
+
+def page_tables_after(page: Page, carried: Layout | None) -> tuple[list[Table], Layout | None]:
+    """The tables of a page, given the layout of the table the previous page ended with."""
     if not page.segments:
-        return []
+        return [], None
     lines = attach_off_baseline(group_lines(page.segments))
     tables = []
+    layout = None
     for title, unit, region in split_regions(lines):
         if title is None and unit is None:
-            continue  # prose pages and untitled fragments are the narrative's business
-        table = region_table(title, unit, region, page.number)
+            # prose pages and untitled fragments are the narrative's business, unless
+            # the previous page's table runs on here
+            table = continued_table(carried, region, page.number) if carried else None
+            layout = carried if table is not None else None
+        else:
+            table, layout = region_table(title, unit, region, page.number)
         if table is not None:
             tables.append(table)
-    return tables
+    return tables, layout

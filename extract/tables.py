@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extract.fields import DocumentFields
 from extract.model import Evidence, Figure, Kind, RawDocument, Table
@@ -41,16 +42,47 @@ def table_figures(doc: RawDocument, fields: DocumentFields) -> list[Figure]:
         for rank, figure in grid_figures(table, context):
             ranked.append((rank, len(ranked), figure))
     ranked.sort(key=lambda item: (item[0], item[1]))
-    return [figure for _, _, figure in ranked]
+    return prefer_exact([figure for _, _, figure in ranked])
+
+
+def prefer_exact(figures: list[Figure]) -> list[Figure]:
+    """Move a value printed with fen ahead of the same value printed rounded (trap 13).
+
+    One table may print '22,118,861' where another prints '22,118,861.34': the
+    rounded cell is not wrong, just less exact, so the exact one wins.
+    """
+    result = list(figures)
+    best: dict[str, int] = {}
+    for index, figure in enumerate(figures):
+        best.setdefault(figure.metric, index)
+    for index in best.values():
+        rounded = figures[index]
+        if "." in rounded.raw or rounded.unit not in UNIT_FACTORS:
+            continue
+        step = UNIT_FACTORS[rounded.unit]  # the last printed digit is worth one unit
+        exact = next(
+            (
+                f
+                for f in figures[index + 1 :]
+                if f.metric == rounded.metric
+                and "." in f.raw
+                and f.unit == rounded.unit
+                and abs(f.value - rounded.value) < step
+            ),
+            None,
+        )
+        if exact is not None:
+            result.remove(exact)
+            result.insert(result.index(rounded), exact)
+    return result
 
 
 def document_tables(doc: RawDocument) -> Iterable[Table]:
     """Tables rebuilt from PDF positions, or from flattened lines of a text page."""
     if doc.format == "pdf":
-        from extract.pdf_tables import page_tables
+        from extract.pdf_tables import pdf_tables
 
-        for page in doc.pages:
-            yield from page_tables(page)
+        yield from pdf_tables(doc.pages)
         return
     from extract.text_tables import text_tables
 
@@ -139,13 +171,23 @@ def table_title(table: Table) -> str:
     return " ".join(parts)
 
 
-def row_label(row: tuple[str, ...], column: int) -> str:
-    """The nearest text cell to the left of a value (two-sided 收支 tables have two)."""
-    for c in range(column - 1, -1, -1):
-        cell = row[c].strip()
-        if cell and parse_amount(cell) is None and not cell.isdigit():
-            return cell
-    return ""
+def row_labels(row: tuple[str, ...]) -> tuple[list[tuple[str, str | None] | None], list[str]]:
+    """Each cell's amount (None for text) and each cell's row label, in one pass.
+
+    The row label is the nearest text cell to the left of a value (two-sided
+    收支 tables have two labels in a row).
+    """
+    amounts: list[tuple[str, str | None] | None] = []
+    labels: list[str] = []
+    label = ""
+    for raw in row:
+        labels.append(label)
+        cell = raw.strip()
+        amount = parse_amount(cell) if cell else None
+        amounts.append(amount)
+        if cell and amount is None and not cell.isdigit():
+            label = cell
+    return amounts, labels
 
 
 def grid_figures(table: Table, context: Context) -> list[tuple[int, Figure]]:
@@ -163,16 +205,17 @@ def grid_figures(table: Table, context: Context) -> list[tuple[int, Figure]]:
     roles = [column_role(label, context.year, context.kind, labels) for label in labels]
     found: list[tuple[int, Figure]] = []
     for row in table.rows[depth:]:
-        for c, cell in enumerate(row):
-            amount = parse_amount(cell)
+        amounts, row_label = row_labels(row)
+        for c, amount in enumerate(amounts):
             if amount is None or c >= len(labels) or roles[c] == "skip":
                 continue
-            metric = cell_metric(family, row_label(row, c), labels[c], sangong.get(c))
+            metric = cell_metric(family, row_label[c], labels[c], sangong.get(c))
             if metric is None:
                 continue
             if roles[c] == "change":
                 metric += "_change"
-            figure = make_figure(metric, amount, unit, row, c, labels[c], title, table.page)
+            cell = f"{row_label[c] or '-'} / {labels[c] or '-'}"
+            figure = make_figure(metric, amount, unit, row, cell, title, table.page)
             if figure is not None:
                 found.append((family.rank_of(metric), figure))
     return found
@@ -199,26 +242,21 @@ def make_figure(
     amount: tuple[str, str | None],
     unit: str,
     row: tuple[str, ...],
-    column: int,
-    column_label: str,
+    cell: str,
     title: str,
     page: int | None,
 ) -> Figure | None:
-    """A table Figure with its evidence; the cell's own unit overrides the table's."""
+    """A table Figure with its evidence; the cell's own unit overrides the table's.
+
+    ``cell`` names the value's cell as "row label / column label".
+    """
     raw, cell_unit = amount
     used = cell_unit or unit
     if cell_unit == "万":
         used = "万元"
     value = to_yuan(raw.replace("—", "-").replace("－", "-"), used)
     text = " | ".join(cell for cell in row if cell.strip())
-    label = row_label(row, column)
-    evidence = Evidence(
-        text=text,
-        page=page,
-        origin="table",
-        table=title or None,
-        cell=f"{label or '-'} / {column_label or '-'}",
-    )
+    evidence = Evidence(text=text, page=page, origin="table", table=title or None, cell=cell)
     return Figure(metric=metric, value=value, unit=used, evidence=evidence, raw=raw)
 
 
@@ -323,6 +361,13 @@ def normalise(label: str) -> str:
 
 def metric_for_label(label: str, family: Family) -> str | None:
     """The metric a row or column label names, within what the table family holds."""
+    metric = named_metric(label)
+    return metric if metric in family.metrics else None
+
+
+@lru_cache(maxsize=4096)
+def named_metric(label: str) -> str | None:
+    """The metric a label names, whatever the table (cached: labels repeat on every row)."""
     text = normalise(label)
     if not text:
         return None
@@ -339,7 +384,7 @@ def metric_for_label(label: str, family: Family) -> str | None:
         return None
     if metric == "revenue_carryover" and "下年" in text:
         return None
-    return metric if metric in family.metrics else None
+    return metric
 
 
 def is_total_label(label: str) -> bool:

@@ -103,3 +103,39 @@ def test_prior_year_column_is_a_decoy() -> None:
 )
 def test_normalise_strips_list_numbering(prefix: str, label: str) -> None:
     assert normalise(prefix + label) == label
+
+
+def test_value_printed_with_fen_beats_the_same_value_rounded() -> None:
+    # sh_pt_sfj_2026: 支出预算总表 prints 22,118,861, the 经济分类 table 22,118,861.34
+    expenditure = Table(
+        title="支出预算总表",
+        unit="元",
+        rows=(
+            ("项目", "合计", "基本支出", "项目支出"),
+            ("合计", "86,959,408.34", "22,118,861", ""),
+        ),
+    )
+    economic = Table(
+        title="基本支出经济分类预算表",
+        unit="元",
+        rows=(("项目", "合计", "人员经费", "公用经费"), ("合计", "22,118,861.34", "", "")),
+    )
+    found = first_values((expenditure, economic), BUDGET_2017)
+    assert found["expenditure_basic"] == Decimal("22118861.34")
+    assert found["expenditure_total"] == Decimal("86959408.34")
+
+
+def test_rounded_value_stays_when_no_table_agrees_within_a_unit() -> None:
+    expenditure = Table(
+        title="支出预算总表",
+        unit="元",
+        rows=(("项目", "合计", "基本支出"), ("合计", "9,000", "5,000")),
+    )
+    economic = Table(
+        title="基本支出经济分类预算表",
+        unit="元",
+        rows=(("项目", "合计"), ("合计", "5,001.50")),
+    )
+    assert first_values((expenditure, economic), BUDGET_2017)["expenditure_basic"] == Decimal(
+        "5000"
+    )

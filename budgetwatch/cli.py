@@ -7,40 +7,21 @@ the traceback.  ``--json`` prints one JSON object per line for machines.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from budgetwatch import render
-from budgetwatch.config import Settings, load_config, settings_reference
+from budgetwatch.commands.monitor import alerts_group, monitor_command
+from budgetwatch.config import settings_reference
+from budgetwatch.options import (
+    EXIT_ERROR,
+    EXIT_FAILED_ITEMS,
+    common_options,
+    open_database,
+    settings_from,
+)
 from storage.errors import BudgetwatchError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_FAILED_ITEMS = 1  # the command ran, but some items failed
-EXIT_ERROR = 2  # the command could not run (bad config, unreachable database, bad input)
-
-
-def common_options(func: F) -> F:
-    """--db, --config and --debug, which every command takes."""
-    func = click.option("--debug", is_flag=True, help="Show tracebacks.")(func)
-    func = click.option(
-        "--config",
-        "config_file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="YAML config file (default: $BUDGETWATCH_CONFIG).",
-    )(func)
-    func = click.option("--db", "db_url", help="SQLAlchemy database URL (overrides the config).")(
-        func
-    )
-    return func
-
-
-def settings_from(config_file: Path | None, db_url: str | None) -> Settings:
-    """Load the configuration with the command line's overrides."""
-    return load_config(config_file, overrides={"database_url": db_url})
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,14 +75,6 @@ def extract(
         sys.exit(EXIT_FAILED_ITEMS)
 
 
-def open_database(url: str) -> Any:
-    """Migrate the database to the current schema and return a session factory."""
-    from storage.db import session_factory, upgrade
-
-    upgrade(url)
-    return session_factory(url)
-
-
 @cli.group()
 def db() -> None:
     """Database schema management."""
@@ -140,6 +113,97 @@ def config_show() -> None:
     """List every setting with its default and meaning."""
     for name, default, help_text in settings_reference():
         click.echo(f"{name:28} {default:28} {help_text}")
+
+
+EXIT_INTERRUPTED = 130  # the crawl was stopped (SIGTERM / Ctrl-C) before it finished
+
+
+@cli.command()
+@common_options
+@click.option("--start-url", "start_urls", multiple=True, help="Home or 预决算 column page (repeatable).")
+@click.option("--site", help="A site named in crawl.sites or a profile in crawler/sites/.")
+@click.option("--store-dir", type=click.Path(file_okay=False, path_type=Path), help="Where downloaded files go.")
+@click.option("--max-pages", type=click.IntRange(1), help="Stop after this many responses.")
+@click.option("--json", "as_json", is_flag=True, help="Print one summary object at the end.")
+def crawl(
+    db_url: str | None,
+    config_file: Path | None,
+    debug: bool,
+    start_urls: tuple[str, ...],
+    site: str | None,
+    store_dir: Path | None,
+    max_pages: int | None,
+    as_json: bool,
+) -> None:
+    """Crawl county portals for budget disclosures, store the documents and extract them."""
+    from budgetwatch import crawling
+
+    settings = settings_from(config_file, db_url)
+    job = crawling.crawl_job(
+        settings, start_urls, site, store_dir, max_pages, log_level="DEBUG" if debug else "WARNING"
+    )
+
+    def show(progress: crawling.CrawlProgress) -> None:
+        click.echo(crawling.progress_line(progress), err=True)
+
+    summary = crawling.crawl(job, None if as_json else show)
+    if as_json:
+        click.echo(render.json_line(crawling.summary_json(summary)))
+    else:
+        blocked = "".join(f"\nblocked: {site} ({why})" for site, why in summary.blocked_sites.items())
+        click.echo(f"{summary.finish_reason}: {crawling.progress_line(summary.progress)}{blocked}")
+    if not summary.finished:
+        sys.exit(EXIT_INTERRUPTED)
+
+
+@cli.group()
+def documents() -> None:
+    """Documents the crawler fetched."""
+
+
+@documents.command("list")
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document.")
+def documents_list(db_url: str | None, config_file: Path | None, debug: bool, as_json: bool) -> None:
+    """List every document with its digest, versions and status."""
+    from budgetwatch.crawling import document_rows
+
+    rows = document_rows(open_database(settings_from(config_file, db_url).database_url))
+    for row in rows:
+        if as_json:
+            click.echo(render.json_line(row))
+        else:
+            click.echo(f"{row['status']:8} v{row['versions']} {row['url']}  {row['title'] or ''}")
+
+
+@cli.group()
+def disclosures() -> None:
+    """Disclosures extracted from the documents."""
+
+
+@disclosures.command("list")
+@common_options
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per disclosure.")
+def disclosures_list(db_url: str | None, config_file: Path | None, debug: bool, as_json: bool) -> None:
+    """List the current disclosures with their figures in yuan."""
+    from budgetwatch.crawling import disclosure_rows
+
+    rows = disclosure_rows(open_database(settings_from(config_file, db_url).database_url))
+    for row in rows:
+        if as_json:
+            click.echo(render.json_line(row))
+        else:
+            names = f"{row['region'] or ''} {row['department'] or ''} {row['year'] or ''} {row['kind'] or ''}"
+            click.echo(f"{names.strip()}  {len(row['figures'])} figures  {row['source_url']}")
+
+
+cli.add_command(monitor_command)
+cli.add_command(alerts_group, "alerts")
+
+# Importing the delivery commands adds `alerts send|test` to the alerts group (issue #6).
+from budgetwatch.commands.alerts_delivery import deliveries_group  # noqa: E402
+
+cli.add_command(deliveries_group, "deliveries")
 
 
 def main(argv: list[str] | None = None) -> None:

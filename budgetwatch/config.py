@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from alerts.settings import AlertsSettings
 from storage.errors import ConfigError
 
 ENV_PREFIX = "BUDGETWATCH_"
@@ -42,6 +44,66 @@ class ExtractSettings(Section):
     )
 
 
+class CrawlSiteSettings(Section):
+    name: str = Field(description="the name `budgetwatch crawl --site NAME` selects")
+    start_urls: list[str] = Field(default_factory=list, description="home or 预决算 column pages")
+    allowed_domains: list[str] = Field(default_factory=list, description="hosts besides the start URLs'")
+    profile: str | None = Field(None, description="site profile in crawler/sites/ (selectors)")
+
+
+class CrawlSettings(Section):
+    user_agent: str = Field(
+        "budgetwatch/0.1 (budget disclosure monitor; +https://github.com/budgetwatch/budgetwatch)",
+        description="User-Agent sent to portals; names the project",
+    )
+    download_max_size: int = Field(
+        100 * 1024 * 1024, ge=1024, description="bytes; a larger download (or decompressed body) fails"
+    )
+    download_timeout: float = Field(60.0, gt=0, description="seconds before a request times out")
+    retry_times: int = Field(2, ge=0, description="retries of 5xx answers and timeouts")
+    concurrency: int = Field(16, ge=1, description="requests in flight in all")
+    concurrency_per_domain: int = Field(4, ge=1, description="requests in flight per portal host")
+    download_delay: float = Field(0.5, ge=0, description="seconds between requests to one host")
+    autothrottle: bool = Field(True, description="adapt the delay to the portal's response times")
+    autothrottle_start_delay: float = Field(1.0, ge=0, description="AutoThrottle's first delay")
+    autothrottle_max_delay: float = Field(30.0, ge=0, description="AutoThrottle's longest delay")
+    autothrottle_target_concurrency: float = Field(
+        2.0, gt=0, description="AutoThrottle's parallel requests per host"
+    )
+    allowed_domains: list[str] = Field(
+        default_factory=list, description="hosts every crawl may visit besides its start URLs'"
+    )
+    sites: list[CrawlSiteSettings] = Field(
+        default_factory=list, description="named sites: name, start_urls, allowed_domains, profile"
+    )
+
+
+class MonitorSettings(Section):
+    yoy_relative: float = Field(0.3, gt=0, description="yoy_increase: rise over last year, as a fraction")
+    yoy_absolute_yuan: Decimal = Field(
+        Decimal(500000), ge=0, description="yoy_increase: and at least this many yuan"
+    )
+    final_vs_budget_relative: float = Field(
+        0.5, gt=0, description="final_vs_budget: 决算 off the same year's 预算 by this fraction"
+    )
+    final_vs_budget_absolute_yuan: Decimal = Field(
+        Decimal(1000000), ge=0, description="final_vs_budget: and by at least this many yuan"
+    )
+    peer_min_count: int = Field(8, ge=3, description="peer_outlier: fewest departments to compare")
+    peer_z_threshold: float = Field(
+        3.5, gt=0, description="peer_outlier: robust z-score (median/MAD) above which to alert"
+    )
+    implausible_max_yuan: Decimal = Field(
+        Decimal(50_000_000_000), gt=0, description="implausible_value: largest believable figure"
+    )
+    budget_deadline: str = Field(
+        "04-30", pattern=r"^\d\d-\d\d$", description="missing_disclosure: MM-DD a year's 预算 is due"
+    )
+    final_deadline: str = Field(
+        "09-30", pattern=r"^\d\d-\d\d$", description="missing_disclosure: MM-DD of the next year a 决算 is due"
+    )
+
+
 class Settings(Section):
     database_url: str = Field(
         "sqlite:///budgetwatch.db",
@@ -51,6 +113,9 @@ class Settings(Section):
         Path("data/files"), description="content-addressed store for downloaded documents"
     )
     extract: ExtractSettings = Field(default_factory=ExtractSettings)  # type: ignore[arg-type]
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)  # type: ignore[arg-type]
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)  # type: ignore[arg-type]
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)  # type: ignore[arg-type]
 
 
 def expand_vars(value: Any, env: Mapping[str, str], path: str = "") -> Any:
@@ -150,7 +215,8 @@ def settings_reference(model: type[BaseModel] = Settings, prefix: str = "") -> l
     rows: list[tuple[str, str, str]] = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, Section):
+        # Stages may declare their own sections (alerts.settings), so any model nests.
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             rows += settings_reference(annotation, f"{prefix}{name}.")
             continue
         rows.append((f"{prefix}{name}", str(field.get_default(call_default_factory=True)), field.description or ""))

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -274,3 +275,95 @@ class TargetRow(Base):
     page: Mapped[int | None] = mapped_column(Integer)
 
     disclosure: Mapped[DisclosureRow] = relationship(back_populates="targets")
+
+
+# --- The monitor's tables: alerts, their delivery outbox, and monitor runs (issue #5) ---
+
+ALERT_SEVERITIES = ["info", "warning", "critical"]
+ALERT_STATUSES = ["new", "acknowledged", "dismissed"]
+DELIVERY_STATUSES = ["pending", "sending", "sent", "failed"]
+
+
+class AlertRow(Base):
+    """One finding of the monitor, deduplicated by rule, region, department, year, kind, metric."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(_one_of("severity", ALERT_SEVERITIES), "severity"),
+        CheckConstraint(_one_of("status", ALERT_STATUSES), "status"),
+        Index("ix_alerts_status", "status"),
+        Index("ix_alerts_region_year", "region", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # sha256 of rule, region, department, year, kind, metric: the same finding twice is one row.
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    metric: Mapped[str | None] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)  # one Chinese sentence a person can act on
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)  # money as decimal strings
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # source, page, text, cell
+    # sha256 of the facts (figures and evidence): a change updates and reopens the alert.
+    facts_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    deliveries: Mapped[list[DeliveryRow]] = relationship(
+        back_populates="alert", cascade="all, delete-orphan", order_by="DeliveryRow.id"
+    )
+
+
+class DeliveryRow(Base):
+    """The outbox: one alert's facts to send on one channel, queued in the alert's transaction."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", DELIVERY_STATUSES), "status"),
+        # A reopened alert is sent again, but never twice for the same facts.
+        UniqueConstraint("alert_id", "channel", "facts_hash"),
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(100))  # the channel's name in the config
+    facts_hash: Mapped[str] = mapped_column(String(64))
+    # Fixed at creation and sent along, so a receiver can drop a retried duplicate.
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)  # a sender's lease
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A failed delivery is announced once on another channel (migration 0003, issue #6).
+    failure_reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    alert: Mapped[AlertRow] = relationship(back_populates="deliveries")
+
+
+class MonitorRunRow(Base):
+    """One monitor pass; the last watermark tells the next incremental pass where to start."""
+
+    __tablename__ = "monitor_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    full: Mapped[bool] = mapped_column(Boolean)
+    alerts_new: Mapped[int] = mapped_column(Integer, default=0)
+    alerts_changed: Mapped[int] = mapped_column(Integer, default=0)
+    # The highest figure and disclosure ids covered: a new or re-extracted disclosure gets
+    # higher ids, so the next incremental pass looks only at what lies above them.
+    watermark: Mapped[int | None] = mapped_column(Integer)
+    disclosure_watermark: Mapped[int | None] = mapped_column(Integer)

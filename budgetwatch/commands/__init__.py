@@ -1,0 +1,1 @@
+"""One module per stage's commands; `budgetwatch.cli` assembles them explicitly."""

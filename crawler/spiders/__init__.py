@@ -1,0 +1,1 @@
+"""Spiders of the crawler project; ``disclosures`` is the generic one."""

@@ -1,0 +1,83 @@
+"""Crawler-side queries over the storage models that ``storage.repository`` does not offer (yet)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import repository
+from storage.db import session_factory
+from storage.models import Document, DocumentStatus, DocumentVersion
+
+
+@dataclass(frozen=True)
+class KnownVersion:
+    """The current bytes of a document as stored: digest, HTTP validators, stored copy."""
+
+    sha256: str
+    etag: str | None
+    last_modified: str | None
+    store_path: str | None
+
+
+def known_versions(database_url: str) -> dict[str, KnownVersion]:
+    """Every document's current version by URL, for conditional requests."""
+    factory = session_factory(database_url)
+    query = (
+        select(Document.source, DocumentVersion)
+        .join(DocumentVersion, DocumentVersion.document_id == Document.id)
+        .where(DocumentVersion.sha256 == Document.sha256)
+    )
+    with factory() as session:
+        rows = session.execute(query).all()
+    factory.kw["bind"].dispose()
+    return {
+        source: KnownVersion(v.sha256, v.etag, v.last_modified, v.store_path) for source, v in rows
+    }
+
+
+def record_unchanged(session: Session, source: str, seen_at: datetime) -> bool:
+    """Note that ``source`` still has its current bytes (a 304); False if nothing was stored."""
+    document = repository.get_document(session, source)
+    if document is None or document.sha256 is None or document.size is None:
+        return False
+    repository.record_document(
+        session, source, document.sha256, document.size, document.content_type, seen_at
+    )
+    return True
+
+
+def record_extraction_error(session: Session, source: str, error: str) -> None:
+    """Keep an extraction failure on the document row; its fetch still succeeded."""
+    document = repository.get_document(session, source)
+    if document is not None:
+        document.error = f"extraction failed: {error}"
+        session.flush()
+
+
+def previous_state(session: Session, source: str) -> tuple[str | None, DocumentStatus | None]:
+    """The current sha256 and status of ``source`` before this crawl touched it."""
+    document = repository.get_document(session, source)
+    if document is None:
+        return None, None
+    return document.sha256, DocumentStatus(document.status)
+
+
+def record_fetch_failure(
+    session: Session,
+    source: str,
+    error: str,
+    status: DocumentStatus,
+    seen_at: datetime,
+    *,
+    title: str | None = None,
+    referrer: str | None = None,
+) -> None:
+    """``repository.record_failure`` plus where the link was found, which it does not take."""
+    document = repository.record_failure(session, source, error, seen_at, status=status)
+    document.title = document.title or title
+    document.referrer = document.referrer or referrer
+    session.flush()

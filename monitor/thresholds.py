@@ -1,0 +1,29 @@
+"""What the rules need from configuration; budgetwatch's ``MonitorSettings`` provides it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Protocol
+
+
+class MonitorThresholds(Protocol):
+    """The thresholds of the rules (declared with defaults in ``budgetwatch/config.py``)."""
+
+    @property
+    def yoy_relative(self) -> float: ...
+    @property
+    def yoy_absolute_yuan(self) -> Decimal: ...
+    @property
+    def final_vs_budget_relative(self) -> float: ...
+    @property
+    def final_vs_budget_absolute_yuan(self) -> Decimal: ...
+    @property
+    def peer_min_count(self) -> int: ...
+    @property
+    def peer_z_threshold(self) -> float: ...
+    @property
+    def implausible_max_yuan(self) -> Decimal: ...
+    @property
+    def budget_deadline(self) -> str: ...
+    @property
+    def final_deadline(self) -> str: ...

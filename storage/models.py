@@ -367,3 +367,39 @@ class MonitorRunRow(Base):
     # higher ids, so the next incremental pass looks only at what lies above them.
     watermark: Mapped[int | None] = mapped_column(Integer)
     disclosure_watermark: Mapped[int | None] = mapped_column(Integer)
+
+
+SITE_RUN_RESULTS = ["running", "ok", "empty", "blocked", "failed", "interrupted"]
+
+
+class SiteRunRow(Base):
+    """One crawl of one configured site by the cycle: how it ended and what it yielded."""
+
+    __tablename__ = "site_runs"
+    __table_args__ = (
+        CheckConstraint(_one_of("result", SITE_RUN_RESULTS), "result"),
+        Index("ix_site_runs_site_started_at", "site", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(200))  # the site's name in crawl.sites
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # "running" until it ends; a row still running after a crash marks the cycle to catch up.
+    result: Mapped[str] = mapped_column(String(16), default="running")
+    documents: Mapped[int] = mapped_column(Integer, default=0)  # new + changed + unchanged + failed
+    disclosures: Mapped[int] = mapped_column(Integer, default=0)  # disclosure entries listed
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # documents that failed
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SchedulerLockRow(Base):
+    """A lease that lets one `budgetwatch serve` act on a database where advisory locks are absent."""
+
+    __tablename__ = "scheduler_locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))  # host:pid:random of the holder
+    acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    lease_until: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +15,16 @@ from budgetwatch import render
 from budgetwatch.options import common_options, open_database, settings_from
 
 STATUSES = ("new", "acknowledged", "dismissed")
+
+
+@contextmanager
+def database(config_file: Path | None, db_url: str | None) -> Iterator[Any]:
+    """A session factory on the configured database, its connections closed afterwards."""
+    factory = open_database(settings_from(config_file, db_url).database_url)
+    try:
+        yield factory
+    finally:
+        factory.kw["bind"].dispose()
 
 
 def show(view: object, as_json: bool, label: str = "") -> None:
@@ -36,11 +49,12 @@ def monitor_command(
     import monitor
 
     settings = settings_from(config_file, db_url)
-    factory = open_database(settings.database_url)
-    with factory.begin() as session:
-        # Delivery channels come from the alerts section once it exists (issue #6).
+    with database(config_file, db_url) as factory, factory.begin() as session:
+        # Outbox rows for every channel are written in the same transaction as
+        # the alert; each channel's filters (regions, rules, severity) apply at send time.
+        channels = [channel.name for channel in settings.alerts.channels]
         report = monitor.evaluate(
-            session, now=datetime.now(UTC), settings=settings.monitor, full=full, channels=()
+            session, now=datetime.now(UTC), settings=settings.monitor, full=full, channels=channels
         )
     for view in report.new:
         show(view, as_json, "new ")
@@ -69,8 +83,7 @@ def alerts_list(
     from monitor.report import AlertView
     from storage.monitoring import list_alerts
 
-    factory = open_database(settings_from(config_file, db_url).database_url)
-    with factory() as session:
+    with database(config_file, db_url) as factory, factory() as session:
         for row in list_alerts(session, status):
             show(AlertView.of(row), as_json)
 
@@ -82,8 +95,7 @@ def alerts_ack(db_url: str | None, config_file: Path | None, debug: bool, alert_
     """Acknowledge an alert; it reopens if its facts change."""
     from storage.monitoring import acknowledge_alert
 
-    factory = open_database(settings_from(config_file, db_url).database_url)
-    with factory.begin() as session:
+    with database(config_file, db_url) as factory, factory.begin() as session:
         acknowledge_alert(session, alert_id, datetime.now(UTC))
     click.echo(f"alert {alert_id} acknowledged")
 
@@ -98,7 +110,6 @@ def alerts_dismiss(
     """Dismiss an alert; it stays dismissed unless its facts change."""
     from storage.monitoring import dismiss_alert
 
-    factory = open_database(settings_from(config_file, db_url).database_url)
-    with factory.begin() as session:
+    with database(config_file, db_url) as factory, factory.begin() as session:
         dismiss_alert(session, alert_id, reason, datetime.now(UTC))
     click.echo(f"alert {alert_id} dismissed")

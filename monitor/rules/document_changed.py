@@ -23,7 +23,8 @@ class DocumentChangedRule:
         v = DocumentVersion
         changed = select(v.document_id).group_by(v.document_id).having(func.count() > 1)
         if not ctx.scope.full and ctx.scope.since is not None:
-            changed = changed.having(func.max(v.fetched_at) >= ctx.scope.since)
+            recent = select(v.document_id).where(v.fetched_at >= ctx.scope.since)
+            changed = changed.where(v.document_id.in_(recent))
         query = (
             select(Document, DisclosureRow)
             .join(v, (v.document_id == Document.id) & (v.sha256 == Document.sha256))

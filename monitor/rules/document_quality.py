@@ -72,6 +72,7 @@ class DocumentQualityRule:
         return (
             select(FigureRow, Document.source, c.region, c.department, c.year, c.kind)
             .join(ctx.sheet, c.id == FigureRow.disclosure_id)
+            .where(ctx.in_sheet(FigureRow.disclosure_id))
             .join(DisclosureRow, DisclosureRow.id == FigureRow.disclosure_id)
             .join(DocumentVersion, DocumentVersion.id == DisclosureRow.document_version_id)
             .join(Document, Document.id == DocumentVersion.document_id)
@@ -87,6 +88,7 @@ class DocumentQualityRule:
         return (
             select(TargetRow, c.region, c.department, c.year, c.kind)
             .join(ctx.sheet, c.id == TargetRow.disclosure_id)
+            .where(ctx.in_sheet(TargetRow.disclosure_id))
             .where(or_(*[col.like(p) for col in columns for p in PLACEHOLDER_LIKES]))
             .order_by(TargetRow.id)
         )

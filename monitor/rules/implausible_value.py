@@ -49,6 +49,7 @@ class ImplausibleValueRule:
                 sheet.c.kind,
             )
             .join(sheet, sheet.c.id == FigureRow.disclosure_id)
+            .where(ctx.in_sheet(FigureRow.disclosure_id))
             .join(DisclosureRow, DisclosureRow.id == FigureRow.disclosure_id)
             .join(DocumentVersion, DocumentVersion.id == DisclosureRow.document_version_id)
             .join(Document, Document.id == DocumentVersion.document_id)
@@ -134,6 +135,7 @@ class ImplausibleValueRule:
         query = (
             select(TargetRow, c.region, c.department, c.year, c.kind, c.expenditure_total)
             .join(ctx.sheet, c.id == TargetRow.disclosure_id)
+            .where(ctx.in_sheet(TargetRow.disclosure_id))
             .where(
                 or_(TargetRow.level2.like("%成本%"), TargetRow.level3.like("%成本%")),
                 TargetRow.unit.in_(list(MONEY_UNITS)),

@@ -31,10 +31,10 @@ def latest_due_year(settings: MonitorThresholds, kind: str, now: datetime) -> in
     return year
 
 
-def current() -> Any:
-    """(region, department, year, kind) with a current-version disclosure."""
+def current(regions: Any = None) -> Any:
+    """(region, department, year, kind) with a current-version disclosure, maybe of some regions."""
     d = DisclosureRow
-    return (
+    query = (
         select(d.region, d.department, d.year, d.kind, func.max(Document.source).label("source"))
         .join(DocumentVersion, DocumentVersion.id == d.document_version_id)
         .join(Document, Document.id == DocumentVersion.document_id)
@@ -46,8 +46,10 @@ def current() -> Any:
             d.kind.is_not(None),
         )
         .group_by(d.region, d.department, d.year, d.kind)
-        .cte("current_disclosures")
     )
+    if regions is not None:
+        query = query.where(d.region.in_(regions))
+    return query.cte("current_disclosures")
 
 
 class MissingDisclosureRule:
@@ -62,7 +64,10 @@ class MissingDisclosureRule:
 
     def query(self, ctx: RuleContext) -> Any:
         """Disclosures whose next year is absent (LEAD), where the region has that year's."""
-        cur = current()
+        table = ctx.scope.table
+        scoped = self.scoped(ctx) and table is not None
+        # Scoped, only the scope's regions are read: an index lookup, not a pass over all.
+        cur = current(select(table.c.region).distinct() if scoped and table is not None else None)
         following = func.lead(cur.c.year).over(
             partition_by=(cur.c.region, cur.c.department, cur.c.kind), order_by=cur.c.year
         )
@@ -90,9 +95,7 @@ class MissingDisclosureRule:
             )
             .where(due, or_(last.c.next_year.is_(None), last.c.next_year != last.c.year + 1))
         )
-        if self.scoped(ctx):
-            table = ctx.scope.table
-            assert table is not None
+        if scoped and table is not None:
             query = query.join(
                 table, and_(table.c.region == last.c.region, table.c.year == last.c.year + 1)
             )

@@ -43,6 +43,7 @@ class NarrativeTableMismatchRule:
                 sheet.c.kind,
             )
             .join(sheet, sheet.c.id == FigureRow.disclosure_id)
+            .where(ctx.in_sheet(FigureRow.disclosure_id))
             .join(DisclosureRow, DisclosureRow.id == FigureRow.disclosure_id)
             .join(DocumentVersion, DocumentVersion.id == DisclosureRow.document_version_id)
             .join(Document, Document.id == DocumentVersion.document_id)

@@ -73,7 +73,9 @@ def test_deliveries_are_queued_once_per_channel_and_facts(session: Session) -> N
     ) == len(rows)
     monitor.evaluate(session, now=LATER, settings=SETTINGS, full=True, channels=["mail", "webhook"])
     assert len(session.scalars(select(DeliveryRow)).all()) == len(rows)
-    alert = next(a for a in report.new if a.rule == "sum_mismatch")
+    alert = next(
+        a for a in report.new if a.rule == "sum_mismatch" and a.department == DEPARTMENTS[6]
+    )
     restate(session, 200_000)
     monitor.evaluate(session, now=LATER, settings=SETTINGS, channels=["mail"])
     queued = session.scalars(select(DeliveryRow).where(DeliveryRow.alert_id == alert.id)).all()

@@ -40,6 +40,10 @@ _ORG_SUFFIX = re.compile(
 _SIGNATURE = re.compile(r"^([\u4e00-\u9fff()]{4,30})\n\s*(?:19|20)\d{2}年\d{1,2}月", re.MULTILINE)
 _PARTY = re.compile(r"^(?:中共|中国共产党)")
 _REGION = re.compile(r"^([\u4e00-\u9fff]{1,7}?(?:自治区|自治州|省|市|州|盟|县|区|旗))")
+# A county or district right after a province-level or prefecture city (not 城市管理局).
+_COUNTY = re.compile(
+    r"(?<=[市州盟省])(?!城)((?:(?![局厅委办部院会所站队处科司])[\u4e00-\u9fff]){2,6}?(?:自治县|县|区|旗))"
+)
 _ZONE = re.compile(
     r"^([\u4e00-\u9fff]{2,4}?)(?:经济技术开发区|经济开发区|高新技术产业开发区|高新区|开发区)"
 )
@@ -151,5 +155,7 @@ def _region(department: str | None, head: str) -> str | None:
             return zone.group(1) + "区"
         match = _REGION.match(name)
         if match:
-            return match.group(1)
+            # 重庆市綦江区城市管理局: a city's county or district is the region it names.
+            county = _COUNTY.match(name, match.end())
+            return match.group(1) + (county.group(1) if county else "")
     return None

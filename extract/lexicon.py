@@ -23,12 +23,17 @@ import jieba
 
 # Words that documents append to any item name before the number:
 # 公务接待费支出预算为, 因公出国(境)费用预算数, 会议费决算支出.
-_SUFFIX = r"(?:支出|安排|预算|决算|拨款|总额|总计|合计|金额|数|汇总数|执行数)*"
+# "“三公”经费财政拨款支出决算为": the fund name belongs to the item, not to a new term.
+_SUFFIX = (
+    r"(?:(?:一般公共预算)?财政拨款|支出|安排|预算|决算|拨款|总额|总计|合计|金额|数|汇总数|执行数)*"
+)
 # 费 and its synonyms: 费, 费用, 经费, 支出.
 _FEE = r"(?:费用|经费|费|支出)"
 _CAR = r"(?:公务用?车辆?|公车|公务交通)"
 _RUN = r"(?:运行维护|运行维修|运维|运行|运营|使用)"
 _OUT = r"(?:因公)?出国(?:\((?:境|地区)\)|境)?"
+# 一般公共预算拨款 is revenue unless it is spent (拨款支出, 拨款安排的支出).
+_NOT_SPENT = r"(?!支出|安排)"
 
 
 @dataclass(frozen=True)
@@ -108,27 +113,45 @@ TERMS: tuple[Term, ...] = (
     _term(r"(?<!公共)财政拨款(?:收入|收支)"),
     _term(r"\((?:类|款|项)\)"),
     _term(r"年末结转和?结余"),
+    # Amounts that belong to no metric but follow one: 绩效 coverage, contracts awarded.
+    _term(r"(?:共)?涉及(?:项目)?(?:资金|金额)"),
+    _term(r"合同(?:总)?(?:金额|总额)"),
     # Revenue.
     _term(
-        r"一般公共预算(?:财政)?(?:拨款)?(?:补助)?收入|公共财政(?:预算)?(?:拨款)?(?:补助)?收入",
+        r"一般公共预算(?:财政)?(?:拨款)?(?:\(?补助\)?)?收入|公共财政(?:预算)?(?:拨款)?(?:补助)?收入"
+        r"|一般公共预算(?:财政)?拨款" + _NOT_SPENT,
         "revenue_general_public",
     ),
-    _term(r"政府性基金(?:预算)?(?:财政)?(?:拨款)?收入|基金预算(?:拨款)?收入", "revenue_gov_fund"),
-    _term(r"国有资本经营预算(?:财政)?(?:拨款)?收入", "revenue_state_capital"),
+    _term(
+        r"政府性基金(?:预算)?(?:财政)?(?:拨款)?收入|基金预算(?:拨款)?收入"
+        r"|政府性基金(?:预算)?(?:财政)?拨款" + _NOT_SPENT,
+        "revenue_gov_fund",
+    ),
+    _term(
+        r"国有资本经营预算(?:财政)?(?:拨款)?收入|国有资本经营预算(?:财政)?拨款" + _NOT_SPENT,
+        "revenue_state_capital",
+    ),
     _term(r"财政专户(?:管理)?(?:资金)?(?:核拨)?收入|财政专户管理资金", "revenue_special_account"),
     _term(r"其他(?:来源)?收入|其他资金(?:收入)?", "revenue_other"),
     _term(r"(?:上年|年初)结转(?:和|及)?(?:结余)?(?:收入|资金)?", "revenue_carryover"),
-    _term(r"本年收入(?:预算)?合计", "revenue_total", subtotal=True),
-    _term(r"收入(?:预算)?(?:总计|合计|总额|总预算)|预算收入|总收入|收入预算", "revenue_total"),
+    _term(r"(?:本年)?收入(?:决算)?合计|本年收入预算合计", "revenue_total", subtotal=True),
+    _term(
+        r"收入(?:预算)?(?:总计|总额|总预算)|收入预算合计|预算收入|总收入|收入预算", "revenue_total"
+    ),
     # Both totals at once: 收、支总计, 收入、支出预算总计, 预算收支安排.
     _term(
         r"收[、,]?支(?:预算)?(?:总计|合计|总额|总预算|安排)|预算收支(?:总计|安排|总额)?"
-        r"|收入[、和及与]支出(?:预算)?(?:总计|合计|总额)?",
+        r"|收入[、和及与]支出(?:预算)?(?:总计|合计|总额)?"
+        r"|收入(?:预算)?(?:总计|总额)[、和及与]支出(?:预算)?(?:总计|总额)"
+        r"|收[、,]?支(?:预算|决算)(?=均|各|都)",
         *BOTH_TOTALS,
     ),
     # Expenditure.
-    _term(r"本年支出(?:预算)?合计", "expenditure_total", subtotal=True),
-    _term(r"支出(?:预算)?(?:总计|合计|总额|总预算)|支出预算|预算支出|总支出", "expenditure_total"),
+    _term(r"(?:本年)?支出(?:决算)?合计|本年支出预算合计", "expenditure_total", subtotal=True),
+    _term(
+        r"支出(?:预算)?(?:总计|总额|总预算)|支出预算合计|支出预算|预算支出|总支出",
+        "expenditure_total",
+    ),
     _term(r"基本支出", "expenditure_basic"),
     _term(r"人员(?:类项目)?(?:经费|支出)", "expenditure_personnel"),
     _term(r"(?:日常)?公用(?:经费|支出)|运转类公用项目(?:经费|支出)", "expenditure_public"),

@@ -34,10 +34,10 @@ from extract.sentences import Sentence, clauses, document_sentences
 # 新增 (a new item) is not a change.  "增加(减少)" is the unfilled template.
 _CHANGE_VERB = re.compile(
     r"(?<!新)(增加|增长|上升|提高|增|多|减少|下降|降低|节约|节省|压减|压缩|小于|大于|少于|多于|减|降)了?"
-    r"(?:\((?:增加|减少|下降|增长|降低)\))?(?:支出|经费)?(?:上年|去年)?(?:预算|决算)?数?(?:为|了)?$"
+    r"(?:\((?:增加|减少|下降|增长|降低|减)\))?(?:支出|经费)?(?:上年|去年)?(?:预算|决算)?数?(?:为|了)?$"
 )
 _VERB_BEFORE_TERM = re.compile(r"(增加|减少|下降|降低|压减|节约|增|减)了?$")
-_BARE_ZERO = re.compile(r"(?:为|是)(?P<zero>0(?:\.0+)?)$")
+_BARE_ZERO = re.compile(r"(?:为|是)(?P<zero>0(?:\.0+)?)[。!?]?$")
 _NEGATIVE_VERBS = {
     "减少",
     "下降",
@@ -66,6 +66,15 @@ _PRIOR_YEAR_WORDS = re.compile(r"上年|去年|上一年")
 # Names of funds that contain 预算 without saying the amount is a budget.
 _FUND_NAMES = re.compile(r"一般公共预算|国有资本经营预算|政府性基金预算|基金预算")
 _THREE_PUBLIC_ELSEWHERE = re.compile(r"基本支出|机关运行|公用经费|经济分类")
+# A clause giving a reason or a use: its words (…公务接待支出减少) govern no amount after it.
+_REASON = re.compile(r"^(?:主要(?:原因)?(?:是|为|系|由于|用于)|(?:原因|理由)(?:是|为)|用于)")
+# Terms listed together share the amount after 均为/都是: "出国费、公务用车购置及运行费均为0".
+_JOINER = re.compile(r"[、和及与]|以及")
+_SHARED = re.compile(r"(?:均|都|各)(?:为|是)?")
+_PAREN = re.compile(r"[()]")
+# A sentence this short without a figure is a heading ("(一)因公出国(境)费。"):
+# its term governs the next sentence ("年初预算为0万元，支出决算为0万元").
+_HEADING_SENTENCE = 30
 
 
 @dataclass
@@ -75,6 +84,20 @@ class _Context:
     fields: DocumentFields
     topic: TermMatch | None = None
     out: list[tuple[int, int, Figure]] = field(default_factory=list)  # (penalty, order, figure)
+
+
+@dataclass
+class _Walk:
+    """The governing term while walking one sentence, and what shapes it."""
+
+    running: TermMatch | None = None
+    # The governing term outside each open parenthesis, and whether an amount was
+    # read inside: an aside with amounts ("（其中：购置费0万元，运行维护费10万元）")
+    # does not take over the words after it ("，比上年减少1万元"); a gloss without
+    # any ("公车运行费(三公经费)决算总额2771万元") names what follows.
+    asides: list[tuple[TermMatch | None, bool]] = field(default_factory=list)
+    # Terms joined by 、/和 since the last amount.
+    chain: list[TermMatch] = field(default_factory=list)
 
 
 def narrative_figures(doc: RawDocument, fields: DocumentFields) -> list[Figure]:
@@ -99,37 +122,80 @@ def _read_paragraph(paragraph: list[Sentence], context: _Context) -> None:
     if True not in states:
         return
     last = len(states) - 1 - states[::-1].index(True)
-    for sentence, stating in zip(paragraph[: last + 1], states, strict=False):
-        if stating or context.topic is None:
-            _read_sentence(sentence, context)
+    carry: TermMatch | None = None
+    for index, sentence in enumerate(paragraph[: last + 1]):
+        stating = states[index]
+        # A heading matters only to a stating sentence right after it.
+        heading = not stating and states[index + 1] and len(sentence.text) <= _HEADING_SENTENCE
+        if stating or heading or context.topic is None:
+            running = _read_sentence(sentence, context, carry)
+            carry = running if heading else None
 
 
-def _read_sentence(sentence: Sentence, context: _Context) -> None:
-    running: TermMatch | None = None
+def _read_sentence(
+    sentence: Sentence, context: _Context, running: TermMatch | None = None
+) -> TermMatch | None:
+    """Read every clause of a sentence; return the term governing its end."""
+    walk = _Walk(running)
     for start, clause in clauses(sentence.text):
-        amounts = find_amounts(clause) or _bare_zero(clause)
-        zeros = list(_ZERO_CHANGE.finditer(clause))
-        terms = find_terms(clause)
-        if terms and (amounts or zeros):
-            terms = _on_word_boundaries(clause, terms)
-        events: list[tuple[int, object]] = [(t.start, t) for t in terms]
-        events += [(a.start, a) for a in amounts] + [(z.start(), z) for z in zeros]
-        previous_end = 0
-        last_amount_end = 0
-        for position, event in sorted(events, key=lambda e: e[0]):
-            if isinstance(event, TermMatch):
-                if event.term.needs_vehicle_context and not _in_vehicle_family(running):
-                    continue
-                running = event
-                context.topic = context.topic or event
-            elif isinstance(event, Amount):
-                lead = clause[previous_end : event.start].rstrip()
-                since_amount = clause[last_amount_end : event.start]
-                _read_amount(sentence, start, event, lead, since_amount, running, context)
-                last_amount_end = event.end
-            else:
-                _read_zero(sentence, start + position, running, context)
-            previous_end = max(previous_end, _event_end(event))
+        _read_clause(sentence, start, clause, walk, context)
+    return walk.running
+
+
+def _read_clause(
+    sentence: Sentence, start: int, clause: str, walk: _Walk, context: _Context
+) -> None:
+    amounts = find_amounts(clause) or _bare_zero(clause)
+    zeros = list(_ZERO_CHANGE.finditer(clause))
+    terms = [] if _REASON.match(clause) else find_terms(clause)
+    if terms and (amounts or zeros):
+        terms = _on_word_boundaries(clause, terms)
+    events: list[tuple[int, object]] = [(t.start, t) for t in terms]
+    events += [(a.start, a) for a in amounts] + [(z.start(), z) for z in zeros]
+    if "(" in clause or ")" in clause:  # most clauses have none: skip the scan
+        events += [(p.start(), p) for p in _PAREN.finditer(clause) if not _inside(p.start(), terms)]
+    previous_end = 0
+    last_amount_end = 0
+    for position, event in sorted(events, key=lambda e: e[0]):
+        if isinstance(event, TermMatch):
+            if event.term.needs_vehicle_context and not _in_vehicle_family(walk.running):
+                continue
+            joined = walk.chain and _JOINER.fullmatch(clause[previous_end : event.start])
+            walk.chain = [*walk.chain, event] if joined else [event]
+            walk.running = event
+            context.topic = context.topic or event
+        elif isinstance(event, Amount):
+            lead = clause[previous_end : event.start].rstrip()
+            since_amount = clause[last_amount_end : event.start]
+            shared = len(walk.chain) > 1 and _SHARED.fullmatch(lead)
+            for term in walk.chain if shared else [walk.running]:
+                _read_amount(sentence, start, event, lead, since_amount, term, context)
+            walk.chain = []
+            if walk.asides:
+                walk.asides[-1] = (walk.asides[-1][0], True)
+            last_amount_end = event.end
+        elif isinstance(event, re.Match) and event.re is _PAREN:
+            _aside(walk, event.group(0))
+            continue  # the words before a number run across brackets: 增加(减少)0万元
+        else:
+            _read_zero(sentence, start + position, walk.running, context)
+        previous_end = max(previous_end, _event_end(event))
+
+
+def _inside(position: int, terms: list[TermMatch]) -> bool:
+    """True when a term spans ``position`` (the brackets of 因公出国(境)费, (类))."""
+    return any(t.start <= position < t.end for t in terms)
+
+
+def _aside(walk: _Walk, bracket: str) -> None:
+    """Open or close a parenthesis: the term outside it governs again after it."""
+    if bracket == "(":
+        walk.asides.append((walk.running, False))
+    elif walk.asides:
+        outside, had_amount = walk.asides.pop()
+        if had_amount:
+            walk.running = outside
+            walk.chain = []
 
 
 def _on_word_boundaries(clause: str, terms: list[TermMatch]) -> list[TermMatch]:
@@ -184,6 +250,9 @@ def _read_amount(
     running: TermMatch | None,
     context: _Context,
 ) -> None:
+    # 增(减)-1.2万元: the template's verb with a signed number.
+    minus = lead.endswith("-")
+    lead = lead.removesuffix("-").rstrip()
     verb = _CHANGE_VERB.search(lead)
     if verb is None and running is not None and lead in ("", "为", "了"):
         # 增加基本支出844.15万元: the verb comes before the term.
@@ -193,7 +262,9 @@ def _read_amount(
         prefix = sentence.text[: clause_start + amount.start]
         if term is None or not term.term.metrics or _against_own_year(prefix, context.fields):
             return
-        sign = Decimal(-1) if verb.group(1) in _NEGATIVE_VERBS else Decimal(1)
+        if context.fields.kind == "final" and term.term.subtotal:
+            return  # a final's changes are those of the 总计 lines, not of 本年收入合计
+        sign = Decimal(-1) if (verb.group(1) in _NEGATIVE_VERBS) != minus else Decimal(1)
         metrics = tuple(f"{m}_change" for m in term.term.metrics)
         _emit(sentence, clause_start, amount, metrics, sign, term, context)
         return
@@ -216,7 +287,12 @@ def _is_decoy(since_amount: str, lead: str, context: _Context) -> bool:
 
 def _budget_in_final(term: TermMatch, lead: str) -> bool:
     """In a 决算, the start-of-year budget quoted beside the actual spending."""
-    said = _FUND_NAMES.sub("", term.text) + lead
+    # The words right before the number decide ("…支出决算为19.63万元，年初预算为25万元");
+    # without any, the term's own words do ("三公经费财政拨款支出预算为9.5万元").
+    lead = _FUND_NAMES.sub("", lead)
+    if "决算" in lead or "预算" in lead:
+        return "决算" not in lead
+    said = _FUND_NAMES.sub("", term.text)
     return "预算" in said and "决算" not in said
 
 

@@ -37,7 +37,7 @@ def table_figures(doc: RawDocument, fields: DocumentFields) -> list[Figure]:
     """Every figure read from the document's standard tables, best candidate first per metric."""
     tables = list(doc.tables) + list(document_tables(doc))
     context = Context(year=fields.year or guess_year(doc), kind=fields.kind or guess_kind(doc))
-    ranked: list[tuple[int, int, Figure]] = []
+    ranked: list[tuple[float, int, Figure]] = []
     for table in tables:
         for rank, figure in grid_figures(table, context):
             ranked.append((rank, len(ranked), figure))
@@ -171,26 +171,58 @@ def table_title(table: Table) -> str:
     return " ".join(parts)
 
 
-def row_labels(row: tuple[str, ...]) -> tuple[list[tuple[str, str | None] | None], list[str]]:
-    """Each cell's amount (None for text) and each cell's row label, in one pass.
+def row_labels(
+    row: tuple[str, ...],
+) -> tuple[list[tuple[str, str | None] | None], list[str], list[int]]:
+    """Each cell's amount (None for text), row label and the label's column, in one pass.
 
     The row label is the nearest text cell to the left of a value (two-sided
-    收支 tables have two labels in a row).
+    收支 tables have two labels in a row); its column is -1 when there is none.
     """
     amounts: list[tuple[str, str | None] | None] = []
     labels: list[str] = []
-    label = ""
-    for raw in row:
+    label_columns: list[int] = []
+    label, label_column = "", -1
+    for c, raw in enumerate(row):
         labels.append(label)
+        label_columns.append(label_column)
         cell = raw.strip()
         amount = parse_amount(cell) if cell else None
         amounts.append(amount)
         if cell and amount is None and not cell.isdigit():
-            label = cell
-    return amounts, labels
+            label, label_column = cell, c
+    return amounts, labels, label_columns
 
 
-def grid_figures(table: Table, context: Context) -> list[tuple[int, Figure]]:
+# 本年收入合计 / 本年支出合计: this year's money only, without 上年结转 / 年末结转 (a
+# final's 总计 lines include them, and a budget's 收入总计 includes 上年结转).
+SUBTOTAL_ROW = re.compile(r"^本年(?:收入|支出)(?:预算|决算)?合计")
+
+
+def side_totals(table: Table, depth: int) -> dict[int, str]:
+    """Label column → the total a bare 合计/总计 there names, in a two-sided 收支 table.
+
+    The 收入 side lists 收入 lines and the 支出 side 支出 lines: the words in a
+    label column say which total its bare 总计 row is.
+    """
+    words: dict[int, list[int]] = {}
+    for row in table.rows[depth:]:
+        for c, cell in enumerate(row):
+            text = normalise(cell)
+            if text and parse_amount(text) is None:
+                counts = words.setdefault(c, [0, 0])
+                counts[0] += "收入" in text
+                counts[1] += "支出" in text
+    sides = {}
+    for c, (revenue, spending) in words.items():
+        if revenue > spending:
+            sides[c] = "revenue_total"
+        elif spending > revenue:
+            sides[c] = "expenditure_total"
+    return sides
+
+
+def grid_figures(table: Table, context: Context) -> list[tuple[float, Figure]]:
     """(rank, figure) for every value cell of one grid that names a metric."""
     depth = header_depth(table)
     labels = column_labels(table, depth)
@@ -202,22 +234,29 @@ def grid_figures(table: Table, context: Context) -> list[tuple[int, Figure]]:
     if unit not in UNIT_FACTORS:
         return []
     sangong = sangong_columns(labels) if family.name == "sangong" else {}
+    sides = side_totals(table, depth) if family.name == "summary" else {}
     roles = [column_role(label, context.year, context.kind, labels) for label in labels]
-    found: list[tuple[int, Figure]] = []
+    found: list[tuple[float, Figure]] = []
     for row in table.rows[depth:]:
-        amounts, row_label = row_labels(row)
+        amounts, row_label, label_column = row_labels(row)
         for c, amount in enumerate(amounts):
             if amount is None or c >= len(labels) or roles[c] == "skip":
                 continue
-            metric = cell_metric(family, row_label[c], labels[c], sangong.get(c))
+            label = row_label[c]
+            metric = cell_metric(family, label, labels[c], sangong.get(c))
+            if metric is None and is_total_label(label):
+                metric = sides.get(label_column[c])
             if metric is None:
                 continue
+            subtotal = bool(SUBTOTAL_ROW.match(normalise(label)))
+            if subtotal and context.kind == "final":
+                continue  # a final's revenue/expenditure totals are the 总计 lines
             if roles[c] == "change":
                 metric += "_change"
-            cell = f"{row_label[c] or '-'} / {labels[c] or '-'}"
+            cell = f"{label or '-'} / {labels[c] or '-'}"
             figure = make_figure(metric, amount, unit, row, cell, title, table.page)
             if figure is not None:
-                found.append((family.rank_of(metric), figure))
+                found.append((family.rank_of(metric) + 0.5 * subtotal, figure))
     return found
 
 
@@ -320,7 +359,7 @@ LABEL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"国有资本经营(预算)?(拨款)?(收入)?", "revenue_state_capital"),
         (r"财政专户|专户管理", "revenue_special_account"),
         (r"其他收入|其他资金", "revenue_other"),
-        (r"上年结转", "revenue_carryover"),
+        (r"上年结转|年初结转", "revenue_carryover"),
         (r"基本支出", "expenditure_basic"),
         (r"项目支出", "expenditure_project"),
         (r"人员经费|人员支出", "expenditure_personnel"),
@@ -420,7 +459,7 @@ def table_family(title: str, labels: list[str], first_column: list[str]) -> Fami
         metrics = frozenset({"expenditure_basic", "expenditure_personnel", "expenditure_public"})
         return Family("economic", metrics, 5, "expenditure_basic", ranks)
     personal = {"expenditure_personnel": 6, "expenditure_public": 6}
-    if "收支" in text:
+    if "收支" in text or "收入支出" in text:
         return Family("summary", REVENUE | EXPENDITURE, 3 if partial else 0, None, personal)
     if "收入" in text:
         return Family("revenue", REVENUE, 3 if partial else 1, "revenue_total", personal)
@@ -474,7 +513,9 @@ def column_role(label: str, year: int | None, kind: Kind | None, labels: list[st
     if re.search(r"幅度|百分比|%|％|比率|比例|增长率", text):
         return "skip"
     if re.search(r"增[、，,]?减|增加额|减少额|增长额|变动额|比上年增", text):
-        return "change"
+        # 决算数比预算数增减: measured against the year's own budget, not a change.
+        own = re.search(r"(?:比|较|与|对比)(?:年初|调整)?预算", text)
+        return "skip" if own else "change"
     if re.search(r"上年|去年|上一年", text):
         return "skip"
     years = {int(y) for y in re.findall(r"(20\d\d)", text)}

@@ -42,7 +42,7 @@ def block_table(lines: list[str], start: int, end: int, page: int) -> Table | No
     if all(len(cells) <= 1 for cells in cells_per_line):
         rows = one_cell_rows([cells[0] if cells else "" for cells in cells_per_line])
     else:
-        rows = [cells for cells in cells_per_line if any(cells)]
+        rows = join_split_rows([cells for cells in cells_per_line if any(cells)])
     if not any(NUMBER_CELL.match(cell) for row in rows for cell in row):
         return None
     head = next((i for i, row in enumerate(rows) if row and re.match(r"^项\s*目", row[0])), 0)
@@ -56,6 +56,32 @@ def block_table(lines: list[str], start: int, end: int, page: int) -> Table | No
         unit=unit,
         page=page,
     )
+
+
+def join_split_rows(rows: list[list[str]]) -> list[list[str]]:
+    """Put a row label that web text left on a line of its own back on its numbers.
+
+    "总计 |" then "268.42 | 总计 | 268.42 |", or "合计 |" then " | | 3,452.18 | …":
+    the label goes into the leading blank cell, or before the leading number.
+    """
+    result: list[list[str]] = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        following = rows[index + 1] if index + 1 < len(rows) else []
+        alone = len(row) == 1 and row[0] and not NUMBER_CELL.match(row[0])
+        if alone and len(following) > 1 and any(NUMBER_CELL.match(c) for c in following):
+            if not following[0]:
+                result.append([row[0], *following[1:]])
+                index += 2
+                continue
+            if NUMBER_CELL.match(following[0]):
+                result.append([row[0], *following])
+                index += 2
+                continue
+        result.append(row)
+        index += 1
+    return result
 
 
 def pad_row(row: list[str], width: int, index: int, rows: list[list[str]]) -> tuple[str, ...]:

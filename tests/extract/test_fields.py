@@ -106,3 +106,16 @@ def test_title_after_a_long_run_of_spaces_is_still_in_the_opening() -> None:
     # Spaces before Chinese text are dropped, so the title is within the first characters.
     fields = _fields(" " * 8000 + "江苏省政协办公厅2018年度部门预算公开\n")
     assert (fields.department, fields.year, fields.kind) == ("江苏省政协办公厅", 2018, "budget")
+
+
+@pytest.mark.parametrize(
+    ("department", "region"),
+    [
+        ("重庆市綦江区城市管理局", "重庆市綦江区"),
+        ("上海市普陀区司法局", "上海市普陀区"),
+        ("某某市公安局开发区分局", "某某市"),
+        ("江苏省人大常委会办公厅", "江苏省"),
+    ],
+)
+def test_region_keeps_the_district_after_its_city(department: str, region: str) -> None:
+    assert _fields(f"{department}2023年部门预算公开说明\n").region == region

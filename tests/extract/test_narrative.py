@@ -195,3 +195,57 @@ def test_jieba_is_skipped_only_where_a_term_must_start_a_word() -> None:
                 assert term.start in starts, (clause, term.text)
     # 预算支出 read out of 一般公共预算|支出: a dictionary word runs across its start.
     assert may_split_word("一般公共预算支出预算", 4)
+
+
+def _figures(text: str, year: int = 2023, kind: str = "budget") -> dict[str, Decimal]:
+    doc = _doc(text)
+    fields = DocumentFields(region=None, department=None, year=year, kind=kind)  # type: ignore[arg-type]
+    return _chosen(narrative_figures(doc, fields))
+
+
+def test_aside_with_amounts_does_not_take_over_the_change_after_it() -> None:
+    got = _figures(
+        "公务用车购置及运行维护费10万元（其中：公务用车购置费0万元，公务用车运行维护费10万元），"
+        "比上年预算数减少1万元。"
+    )
+    assert got["three_public_vehicle_change"] == Decimal("-10000")
+    assert "three_public_vehicle_operation_change" not in got
+
+
+def test_terms_listed_together_share_one_amount() -> None:
+    got = _figures("其中：公务接待费1.2万元；因公出国（境）费、公务用车购置及运行费均为0。")
+    assert got["three_public_outbound"] == Decimal(0)
+    assert got["three_public_vehicle"] == Decimal(0)
+
+
+def test_signed_template_change_and_revenue_without_the_word_income() -> None:
+    got = _figures(
+        "“三公”经费预算安排8.3万元，比2022年预算数增（减）-1.2万元。\n"
+        "（一）收入预算：一般公共预算拨款15,320.18万元，政府性基金预算拨款6,100万元。"
+    )
+    assert got["three_public_total_change"] == Decimal("-12000")
+    assert got["revenue_general_public"] == Decimal("153201800")
+    assert got["revenue_gov_fund"] == Decimal("61000000")
+
+
+def test_final_budget_quoted_in_the_items_own_words_is_skipped() -> None:
+    got = _figures(
+        "2022年度“三公”经费财政拨款支出预算为9.5万元，支出决算为6.83万元，完成预算的71.89%。\n"
+        "（一）因公出国（境）费。年初预算为0.5万元，支出决算为0.2万元，与上年持平。",
+        year=2022,
+        kind="final",
+    )
+    assert got["three_public_total"] == Decimal("68300")
+    assert got["three_public_outbound"] == Decimal("2000")
+    assert "expenditure_total" not in got
+
+
+def test_reason_clause_governs_nothing_and_subtotal_changes_skip_in_finals() -> None:
+    got = _figures(
+        "2022年度收入合计11,987.32万元，较上年减少856.21万元。\n"
+        "决算数9.36万元，主要是严格控制公务接待支出；与2021年决算数相比，减少0.76万元。",
+        year=2022,
+        kind="final",
+    )
+    assert "revenue_total" not in got and "revenue_total_change" not in got
+    assert "three_public_reception_change" not in got

@@ -139,3 +139,20 @@ def test_rounded_value_stays_when_no_table_agrees_within_a_unit() -> None:
     assert first_values((expenditure, economic), BUDGET_2017)["expenditure_basic"] == Decimal(
         "5000"
     )
+
+
+def test_budget_total_line_beats_this_years_subtotal() -> None:
+    table = Table(
+        title="收支预算总表",
+        unit="万元",
+        rows=(
+            ("收入", "预算数", "支出", "预算数"),
+            ("一般公共预算拨款收入", "3,005.40", "城乡社区支出", "3,125.40"),
+            ("本年收入合计", "3,025.40", "本年支出合计", "3,125.40"),
+            ("上年结转", "100.00", "年末结转", "0.00"),
+            ("收入总计", "3,125.40", "支出总计", "3,125.40"),
+        ),
+    )
+    got = first_values((table,), BUDGET_2017)
+    assert got["revenue_total"] == Decimal("31254000")
+    assert got["revenue_carryover"] == Decimal("1000000")

@@ -65,3 +65,33 @@ def test_one_cell_per_line_regroups_by_header_width() -> None:
     assert found["three_public_total"] == Decimal("370000")
     assert found["three_public_reception"] == Decimal("200000")
     assert "three_public_outbound" not in found  # empty cells are not zeros
+
+
+SPLIT_TOTAL_ROW = """收入支出决算总表
+单位:万元
+项目 | 决算数 | 项目 | 决算数 |
+一般公共预算财政拨款收入 | 255.12 | 文化旅游体育与传媒支出 | 261.07 |
+本年收入合计 | 256.92 | 本年支出合计 | 261.07 |
+年初结转和结余 | 11.5 | 年末结转和结余 | 7.35 |
+总计 |
+268.42 | 总计 | 268.42 |
+"""
+
+
+def test_total_row_split_from_its_numbers_is_joined_and_sided() -> None:
+    got = figures(SPLIT_TOTAL_ROW, 2022, "final")
+    # A final's totals are the 总计 lines: 本年收入合计 is not revenue_total.
+    assert got["revenue_total"] == Decimal("2684200")
+    assert got["expenditure_total"] == Decimal("2684200")
+    assert got["revenue_carryover"] == Decimal("115000")
+
+
+def test_change_against_own_budget_is_not_a_change() -> None:
+    text = (
+        "单位：万元\n项目 | 2022年预算数 | 2022年决算数 | 决算数比预算数增减 |\n"
+        "合计 | 12.00 | 9.36 | -2.64 |\n公务接待费 | 3.00 | 1.80 | -1.20 |\n"
+    )
+    got = figures("某局2022年“三公”经费决算表\n" + text, 2022, "final")
+    assert got["three_public_total"] == Decimal("93600")
+    assert got["three_public_reception"] == Decimal("18000")
+    assert not any(metric.endswith("_change") for metric in got)

@@ -16,11 +16,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Extract the bundled sample disclosures into a fresh SQLite file and show the figures.
+# Serve the sample portal and an SMTP capture on 127.0.0.1, run two full cycles into
+# demo-out/demo.db, and show the alerts and the mail (saved as demo-out/mail/*.eml).
 demo: install
-	rm -rf demo-out && mkdir -p demo-out
-	$(BIN)/budgetwatch extract --store --db sqlite:///demo-out/demo.db samples/
-	@echo "stored in demo-out/demo.db"
+	$(BIN)/budgetwatch demo --out demo-out
 
 test: install
 	$(BIN)/python -m pytest -q

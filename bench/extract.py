@@ -106,7 +106,9 @@ def main() -> int:
         print(f"  ratio extraction / jieba pass: {ours / floor:.2f}  (goal <= 0.5)")
     everything = pdfs + texts
     seconds = command_seconds(everything, args.workers)
-    print(f"Command: budgetwatch extract --json --workers {args.workers} over {len(everything)} files: {seconds:.2f} s")
+    print(
+        f"Command: budgetwatch extract --json --workers {args.workers} over {len(everything)} files: {seconds:.2f} s"
+    )
     return 0
 
 

@@ -205,6 +205,19 @@ from budgetwatch.commands.alerts_delivery import deliveries_group  # noqa: E402
 
 cli.add_command(deliveries_group, "deliveries")
 
+# The service around the cycle (issue #7).
+from budgetwatch.commands.service import (  # noqa: E402
+    demo_command,
+    run_command,
+    serve_command,
+    status_command,
+)
+
+cli.add_command(run_command)
+cli.add_command(serve_command)
+cli.add_command(status_command)
+cli.add_command(demo_command)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI, turn our errors into one line and an exit code."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from alerts.settings import AlertsSettings
 from storage.errors import ConfigError
@@ -49,6 +49,23 @@ class CrawlSiteSettings(Section):
     start_urls: list[str] = Field(default_factory=list, description="home or 预决算 column pages")
     allowed_domains: list[str] = Field(default_factory=list, description="hosts besides the start URLs'")
     profile: str | None = Field(None, description="site profile in crawler/sites/ (selectors)")
+    schedule: str | None = Field(
+        None,
+        description="cron line (min hour day month weekday) of `serve`; default daily at night",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        """A schedule must be a five-field cron line APScheduler understands."""
+        if value is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a cron line (min hour day month weekday): {exc}") from None
+        return value
 
 
 class CrawlSettings(Section):
@@ -104,6 +121,34 @@ class MonitorSettings(Section):
     )
 
 
+class ServeSettings(Section):
+    timezone: str = Field("Asia/Shanghai", description="time zone of the sites' cron schedules")
+    crawl_timeout_minutes: float = Field(
+        120.0, gt=0, description="a site's crawl is closed cleanly after this many minutes"
+    )
+    misfire_grace_hours: float = Field(
+        24.0, gt=0, description="a run missed while down (within this) runs once on start"
+    )
+    alerts_interval_minutes: float = Field(
+        15.0, gt=0, description="how often `serve` retries due alert deliveries between cycles"
+    )
+    lock_lease_seconds: float = Field(
+        120.0, ge=10, description="SQLite scheduler lock: a dead holder's lock expires after this"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """The zone must exist in the system's time zone database."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
 class Settings(Section):
     database_url: str = Field(
         "sqlite:///budgetwatch.db",
@@ -116,23 +161,37 @@ class Settings(Section):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)  # type: ignore[arg-type]
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)  # type: ignore[arg-type]
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)  # type: ignore[arg-type]
+    serve: ServeSettings = Field(default_factory=ServeSettings)  # type: ignore[arg-type]
 
 
-def expand_vars(value: Any, env: Mapping[str, str], path: str = "") -> Any:
-    """Replace ``${VAR}`` in every string of a parsed YAML tree; a missing VAR is an error."""
+def expand_vars(
+    value: Any, env: Mapping[str, str], path: str = "", missing: list[str] | None = None
+) -> Any:
+    """Replace ``${VAR}`` in every string of a parsed YAML tree.
+
+    A missing VAR is an error; with a ``missing`` list it is noted there (and replaced by "")
+    so that every problem of the file can be reported at once.
+    """
     if isinstance(value, str):
 
         def substitute(match: re.Match[str]) -> str:
             name = match.group(1)
-            if name not in env:
-                raise ConfigError(f"{path or '<root>'}: environment variable {name} is not set")
-            return env[name]
+            if name in env:
+                return env[name]
+            problem = f"{path or '<root>'}: environment variable {name} is not set"
+            if missing is None:
+                raise ConfigError(problem)
+            missing.append(problem)
+            return ""
 
         return _VAR.sub(substitute, value)
     if isinstance(value, dict):
-        return {k: expand_vars(v, env, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        return {
+            k: expand_vars(v, env, f"{path}.{k}" if path else str(k), missing)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [expand_vars(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [expand_vars(v, env, f"{path}[{i}]", missing) for i, v in enumerate(value)]
     return value
 
 
@@ -163,8 +222,10 @@ def merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def read_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
-    """Parse the YAML file and expand ``${VAR}`` references."""
+def read_file(
+    path: Path, env: Mapping[str, str], missing: list[str] | None = None
+) -> dict[str, Any]:
+    """Parse the YAML file and expand ``${VAR}`` references (missing ones noted in ``missing``)."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -175,7 +236,7 @@ def read_file(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
         return {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of settings")
-    expanded: dict[str, Any] = expand_vars(raw, env)
+    expanded: dict[str, Any] = expand_vars(raw, env, missing=missing)
     return expanded
 
 
@@ -199,15 +260,21 @@ def load_config(
         path = env[ENV_PREFIX + "CONFIG"]
     data: dict[str, Any] = {}
     where = "configuration"
+    missing: list[str] = []
     if path is not None:
-        data = read_file(Path(path), env)
+        data = read_file(Path(path), env, missing)
         where = str(path)
     data = merge(data, env_overrides(env))
     data = merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
+    problems = [f"{where}: {line}" for line in missing]
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError("\n".join(describe_errors(exc, where))) from exc
+        problems += describe_errors(exc, where)
+    if problems:
+        # Every problem at once: a missing variable and a typo are fixed in one go.
+        raise ConfigError("\n".join(problems))
+    return settings
 
 
 def settings_reference(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str, str]]:

@@ -68,6 +68,7 @@ def disclosure_json(disclosure: Disclosure) -> dict[str, Any]:
         ],
         "targets": [asdict(t) for t in disclosure.targets],
         "warnings": list(disclosure.warnings),
+        "notes": [asdict(note) for note in disclosure.notes],
     }
 
 

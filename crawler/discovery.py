@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qs, unquote, urldefrag, urljoin, urlsplit
+
+from lxml import etree
 
 # Link texts of the columns that hold budget disclosures (portals.md §0).
 COLUMN_WORDS = (
@@ -210,18 +213,34 @@ def canonical_url(base: str, href: str) -> str:
     return urldefrag(urljoin(base, href))[0]
 
 
-def page_links(selector: object, base_url: str) -> list[PageLink]:
-    """Every followable link under a parsel ``selector``, titles from @title before the text."""
+# Compiled once: page_links runs over every anchor of every page, and parsel's per-call
+# XPath compilation and wrapping cost more than the lookups themselves.
+_ANCHORS = etree.XPath(".//a")
+_TEXTS = etree.XPath(".//text()")
+_ROW = etree.XPath("./ancestor::*[self::li or self::tr][1]")
+_PARENT = etree.XPath("./parent::*")
+
+
+def page_links(
+    selector: object, base_url: str, keep: Callable[[str, str], bool] | None = None
+) -> list[PageLink]:
+    """Every followable link under a parsel ``selector``, titles from @title before the text.
+
+    With ``keep``, only the links for which ``keep(url, title)`` holds (decided before the
+    costlier date lookup around each link).
+    """
     links = []
-    for anchor in selector.xpath(".//a"):  # type: ignore[attr-defined]
-        target = link_target(anchor.attrib.get("href", ""), anchor.attrib.get("onclick", ""))
+    for anchor in _ANCHORS(selector.root):  # type: ignore[attr-defined]
+        target = link_target(anchor.get("href", ""), anchor.get("onclick", ""))
         if target is None:
             continue
-        text = " ".join(t.strip() for t in anchor.xpath(".//text()").getall()).strip()
-        title = (anchor.attrib.get("title") or "").strip() or text
-        row = anchor.xpath("./ancestor::*[self::li or self::tr][1]") or anchor.xpath("./parent::*")
-        around = " ".join(row.xpath(".//text()").getall())
+        text = " ".join(t.strip() for t in _TEXTS(anchor)).strip()
+        title = (anchor.get("title") or "").strip() or text
         url = canonical_url(base_url, target)
+        if keep is not None and not keep(url, title):
+            continue
+        row = _ROW(anchor) or _PARENT(anchor)
+        around = " ".join(t for element in row for t in _TEXTS(element))
         links.append(PageLink(url, title, parse_date(around) or url_date(url)))
     return links
 

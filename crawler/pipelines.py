@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import queue
+import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -34,6 +35,10 @@ FAILURE_STATUS = {
     Outcome.GONE: DocumentStatus.GONE,
     Outcome.BLOCKED: DocumentStatus.BLOCKED,
 }
+RECORD_BATCH = 200  # items per transaction, at most
+EXTRACT_BATCH_PER_WORKER = 8  # files handed to the worker pool at once, per worker
+T = TypeVar("T")
+R = TypeVar("R")
 EXTRACTABLE = ("pdf", "doc", "docx", "xls", "xlsx", "zip", "wps", "et", "html")
 
 
@@ -55,7 +60,13 @@ class ExtractLimits:
 
 
 class DocumentPipeline:
-    """Writes each document item to the content store and the database, then extracts it."""
+    """Writes each document item to the content store and the database, then extracts it.
+
+    Recording is batched: items that arrive while a batch is being written wait for the
+    next one, which commits them together (one SQLite commit per batch, not per item).
+    Extraction runs in the background in worker processes, in batches, so the crawl does
+    not wait for it; closing the spider waits until every recorded document is extracted.
+    """
 
     def __init__(
         self,
@@ -65,10 +76,13 @@ class DocumentPipeline:
         limits: ExtractLimits,
     ) -> None:
         self.crawler, self.factory, self.store, self.limits = crawler, factory, store, limits
-        # SQLite has one writer; recording is short, so items take turns.
+        # SQLite has one writer: the recording batches and the extraction results take turns.
         self.lock = threading.Lock()
-        self.extracting = asyncio.Semaphore(limits.workers)
-        self.workers = ExtractionWorkers(limits)
+        self.recorder = Batcher(self.record_batch, RECORD_BATCH)
+        self.extractor = Batcher(self.extract_batch, limits.workers * EXTRACT_BATCH_PER_WORKER)
+        # The workers store what they extract, through their own connections.
+        self.warming: asyncio.Future[None] | None = None
+        self.workers = ExtractionWorkers(limits, factory.kw["bind"].url.render_as_string(False))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -84,18 +98,29 @@ class DocumentPipeline:
         store = ContentStore(Path(settings.get("BUDGETWATCH_STORE_DIR", "data/files")).resolve())
         return cls(crawler, session_factory(url), store, limits)
 
-    def close_spider(self) -> None:
-        self.workers.close()
-        self.factory.kw["bind"].dispose()
+    def open_spider(self) -> None:
+        # Not awaited: the workers load their dictionaries while the first pages come in.
+        self.warming = asyncio.ensure_future(asyncio.to_thread(self.workers.warm))
+
+    async def close_spider(self) -> None:
+        """Finish recording and extracting what the crawl found, then stop the workers."""
+        try:
+            await self.recorder.drain()
+            await self.extractor.drain()
+            if self.warming is not None:
+                await self.warming
+        finally:
+            self.workers.close()
+            self.factory.kw["bind"].dispose()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, DocumentItem):
             return item
-        recorded = await asyncio.to_thread(self.record, item)
+        recorded: Recorded = await self.recorder.submit(item)
         self.count(recorded.result)
         if recorded.extract_path is not None:
-            async with self.extracting:
-                await asyncio.to_thread(self.extract, item.url, recorded.extract_path)
+            # Not awaited: extraction catches up in the background (close_spider waits for it).
+            self.extractor.submit((item.url, recorded.extract_path))
         item.body = None  # the bytes are on disk now; don't keep them in memory
         return item
 
@@ -104,21 +129,36 @@ class DocumentPipeline:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"budgetwatch/documents/{result}")
 
-    def record(self, item: DocumentItem) -> Recorded:
-        """Write one item in its own transaction (a killed crawl leaves whole documents only)."""
+    def record_batch(self, items: list[DocumentItem]) -> list[Recorded | Exception]:
+        """Record items in one transaction; if that fails, each alone (one bad item fails alone)."""
         now = datetime.now(UTC)
-        with self.lock, self.factory.begin() as session:
-            if item.outcome is Outcome.FETCHED:
-                return self.record_fetched(session, item, now)
-            if item.outcome is Outcome.NOT_MODIFIED:
-                if not record_unchanged(session, item.url, now):
-                    return Recorded("failed")
-                return Recorded("unchanged", self.pending_extraction(session, item.url))
-            record_fetch_failure(
-                session, item.url, item.error or item.outcome.value, FAILURE_STATUS[item.outcome], now,
-                title=item.title, referrer=item.referrer,
-            )  # fmt: skip
-            return Recorded("failed")
+        try:
+            with self.lock, self.factory.begin() as session:
+                return [self.record_one(session, item, now) for item in items]
+        except Exception:
+            if len(items) == 1:
+                raise
+        results: list[Recorded | Exception] = []
+        for item in items:
+            try:
+                results += self.record_batch([item])
+            except Exception as exc:
+                results.append(exc)
+        return results
+
+    def record_one(self, session: Session, item: DocumentItem, now: datetime) -> Recorded:
+        """Write one item's rows (whole documents only: a batch commits or rolls back together)."""
+        if item.outcome is Outcome.FETCHED:
+            return self.record_fetched(session, item, now)
+        if item.outcome is Outcome.NOT_MODIFIED:
+            if not record_unchanged(session, item.url, now):
+                return Recorded("failed")
+            return Recorded("unchanged", self.pending_extraction(session, item.url))
+        record_fetch_failure(
+            session, item.url, item.error or item.outcome.value, FAILURE_STATUS[item.outcome], now,
+            title=item.title, referrer=item.referrer,
+        )  # fmt: skip
+        return Recorded("failed")
 
     def record_fetched(self, session: Session, item: DocumentItem, now: datetime) -> Recorded:
         """Store the bytes and record the version; new or changed bytes are extracted."""
@@ -148,51 +188,165 @@ class DocumentPipeline:
         path = Path(version.store_path)
         return path if path.suffix.lstrip(".") in EXTRACTABLE else None
 
-    def extract(self, source: str, path: Path) -> None:
-        """Extract in a worker process (a hostile file fails alone), then store the disclosure."""
-        disclosure, error = self.workers.extract(path, source)
-        with self.lock, self.factory.begin() as session:
+    def extract_batch(self, tasks: list[tuple[str, Path]]) -> list[None | Exception]:
+        """Extract and store files in the worker processes; record the failures here."""
+        outcomes = self.workers.extract_many(tasks)
+        failed = [
+            (source, error)
+            for (source, _), (stored, error) in zip(tasks, outcomes, strict=True)
+            if error
+        ]
+        if failed:
+            # A database error here is logged by the Batcher; the documents stay unextracted
+            # until the next crawl picks them up (pending_extraction).
+            with self.lock, self.factory.begin() as session:
+                for source, error in failed:
+                    record_extraction_error(session, source, error)
+        assert self.crawler.stats is not None
+        stored = sum(1 for stored, _error in outcomes if stored)
+        self.crawler.stats.inc_value("budgetwatch/disclosures", stored)
+        return [None] * len(tasks)
+
+
+_worker_factories: dict[tuple[int, str], sessionmaker[Session]] = {}
+Stored = tuple[bool, str | None]  # (a disclosure was stored, the error)
+
+
+def extract_and_store(tasks: list[tuple[Path, str]], database_url: str) -> list[Stored]:
+    """Worker task: extract files and store their disclosures, all in one transaction.
+
+    Storing in the worker keeps the ORM work off the crawl's event loop (and its GIL);
+    the worker's engine is its own, made on first use in that process.
+    """
+    from extract import extract_file
+    from storage.errors import BudgetwatchError
+
+    results: list[Stored] = []
+    found = []
+    for path, source in tasks:
+        try:
+            found.append((source, extract_file(path, source)))
+            results.append((True, None))
+        except BudgetwatchError as exc:  # the message names the file
+            results.append((False, str(exc)))
+        except Exception as exc:  # a parser bug on one file must not fail the others
+            results.append((False, f"{source}: {type(exc).__name__}: {exc}"))
+    key = (os.getpid(), database_url)
+    if key not in _worker_factories:
+        _worker_factories[key] = session_factory(database_url)
+    with _worker_factories[key].begin() as session:
+        stored = {source for source, _ in found}
+        for source, disclosure in found:
             document = repository.get_document(session, source)
             version = document.current_version if document else None
             if version is None:
-                return
-            if disclosure is None:
-                record_extraction_error(session, source, error or "unknown error")
-                return
+                stored.discard(source)  # gone meanwhile: nothing to attach it to
+                continue
             repository.store_disclosure(session, version, disclosure)
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("budgetwatch/disclosures")
+    return [
+        (ok and source in stored, error)
+        for (ok, error), (_, source) in zip(results, tasks, strict=True)
+    ]
+
+
+def warm_up() -> None:
+    """Worker task: load the tokenizer's dictionaries before the first document needs them."""
+    from extract.lexicon import may_split_word
+
+    may_split_word("部门预算", 2)
+
+
+class Batcher(Generic[T, R]):
+    """Hands values to ``work`` in a thread, in batches of what arrived while it was busy."""
+
+    def __init__(self, work: Callable[[list[T]], list[R | Exception]], limit: int) -> None:
+        self.work, self.limit = work, limit
+        self.pending: list[tuple[T, asyncio.Future[R]]] = []
+        self.running: asyncio.Task[None] | None = None
+
+    def submit(self, value: T) -> asyncio.Future[R]:
+        """Queue ``value``; the future resolves when its batch is done."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self.pending.append((value, future))
+        if self.running is None or self.running.done():
+            self.running = asyncio.ensure_future(self.run())
+        return future
+
+    async def run(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending[: self.limit], self.pending[self.limit :]
+            try:
+                results = await asyncio.to_thread(self.work, [value for value, _ in batch])
+            except Exception as exc:
+                logger.exception("%s failed on a batch of %d", self.work.__name__, len(batch))
+                results = [exc] * len(batch)
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.cancelled():
+                    continue
+                if isinstance(result, Exception):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+    async def drain(self) -> None:
+        """Wait until every queued value is done."""
+        while self.running is not None and not self.running.done():
+            await asyncio.shield(self.running)
 
 
 class ExtractionWorkers:
     """Long-lived extraction worker processes shared by the crawl (start-up is paid once each)."""
 
-    def __init__(self, limits: ExtractLimits) -> None:
+    def __init__(self, limits: ExtractLimits, database_url: str) -> None:
         from extract.sandbox import IsolatedPool
 
-        self.limits = limits
-        self.idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.pools = [
-            IsolatedPool(1, limits.timeout_seconds, limits.memory_mb) for _ in range(limits.workers)
-        ]
-        for pool in self.pools:
-            self.idle.put(pool)
+        self.database_url, self.size = database_url, limits.workers
+        # Workers start (and restart) while the crawl runs threads, and they open database
+        # connections: fork from the single-threaded fork server, never from this process,
+        # so that no lock held by another thread is copied into a worker.
+        self.pool = IsolatedPool(
+            limits.workers, limits.timeout_seconds, limits.memory_mb, start_method="forkserver"
+        )
+        self.lock = threading.Lock()  # the pool serves one caller at a time
 
-    def extract(self, path: Path, source: str) -> tuple[Any, str | None]:
-        """The Disclosure of one file, or None and the error; blocks until a worker is free."""
-        from extract.sandbox import extract_one
+    def warm(self) -> None:
+        """Start the workers and load their dictionaries (while the crawl starts up)."""
+        with self.lock:
+            for _outcome in self.pool.map(warm_up, [()] * self.size):
+                pass
 
-        pool = self.idle.get()
-        try:
-            outcome = next(pool.map(extract_one, [(path, source)]))
-        finally:
-            self.idle.put(pool)
+    def extract_many(self, tasks: list[tuple[str, Path]]) -> list[Stored]:
+        """(stored, error) of each (source, path), in order, spread over the workers in batches.
+
+        A batch that fails as a whole (timeout, crash, out of memory, database error) is
+        retried one file at a time, so a hostile file fails alone.
+        """
+        chunks = [tasks[k :: self.size] for k in range(self.size) if tasks[k :: self.size]]
+        by_source: dict[str, Stored] = {}
+        with self.lock:
+            outcomes = list(self.pool.map(extract_and_store, [self.batch(c) for c in chunks]))
+            for chunk, outcome in zip(chunks, outcomes, strict=True):
+                if outcome.error is None:
+                    by_source.update(zip([s for s, _ in chunk], outcome.value, strict=True))
+                    continue
+                for source, path in chunk:
+                    by_source[source] = self.one(source, path)
+        return [by_source[source] for source, _ in tasks]
+
+    def batch(self, chunk: list[tuple[str, Path]]) -> tuple[list[tuple[Path, str]], str]:
+        return [(path, source) for source, path in chunk], self.database_url
+
+    def one(self, source: str, path: Path) -> Stored:
+        """One file in a batch of its own (the caller holds the lock)."""
+        outcome = next(self.pool.map(extract_and_store, [self.batch([(source, path)])]))
+        if outcome.error is None:
+            return outcome.value[0]
         error = outcome.error
-        if error is not None and outcome.failure != "input":
+        if outcome.failure != "input":
             error = f"{source}: {error}"  # input errors already name the file
-        return outcome.value, error
+        return False, error
 
     def close(self) -> None:
         """Stop the worker processes."""
-        for pool in self.pools:
-            pool.close()
+        with self.lock:
+            self.pool.close()

@@ -4,7 +4,7 @@ Twisted's reactor cannot be restarted, so every crawl gets a fresh process
 (the scheduler runs many crawls in one service).  The child runs in its
 own session: Ctrl-C and SIGTERM reach the parent, which asks the
 child to stop once; Scrapy then closes the spider cleanly and the pipeline's
-per-document transactions leave no half-written rows, so a rerun continues
+transactions (whole documents only) leave no half-written rows, so a rerun continues
 without duplicates.  A second Ctrl-C forces the child down.
 """
 

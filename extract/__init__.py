@@ -12,6 +12,7 @@ from pathlib import Path
 from extract.fields import document_fields
 from extract.model import Disclosure, RawDocument
 from extract.narrative import narrative_figures
+from extract.quality import quality_notes
 from extract.readers import read_document
 from extract.resolve import resolve
 from extract.tables import table_figures
@@ -39,6 +40,7 @@ def extract_document(doc: RawDocument) -> Disclosure:
         targets=tuple(performance_targets(doc)),
         pages=len(doc.pages),
         warnings=doc.warnings,
+        notes=tuple(quality_notes(doc, fields, narrative)),
     )
 
 

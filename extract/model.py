@@ -15,6 +15,7 @@ from typing import Literal
 
 Origin = Literal["narrative", "table"]
 Kind = Literal["budget", "final"]
+NoteKind = Literal["placeholder", "wrong_year", "blank_three_public_table", "missing_table"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,16 @@ class Target:
 
 
 @dataclass(frozen=True)
+class QualityNote:
+    """A defect of the document itself: a template leftover, a stale year, a blank or absent table."""
+
+    kind: NoteKind
+    detail: str  # what is wrong, in a few words: "目录列出的“政府采购预算表”未见于文件"
+    page: int | None = None
+    evidence: str = ""  # the line or sentence showing it
+
+
+@dataclass(frozen=True)
 class Disclosure:
     """The result of extracting one document."""
 
@@ -129,3 +140,4 @@ class Disclosure:
     targets: tuple[Target, ...] = ()
     pages: int = 1
     warnings: tuple[str, ...] = ()
+    notes: tuple[QualityNote, ...] = ()

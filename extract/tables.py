@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 
 from extract.fields import DocumentFields
@@ -83,6 +84,10 @@ def document_tables(doc: RawDocument) -> Iterable[Table]:
         from extract.pdf_tables import pdf_tables
 
         yield from pdf_tables(doc.pages)
+        return
+    if doc.format in GRID_FORMATS and doc.tables:
+        # The page text of a workbook or Word file repeats its grids as '|' lines;
+        # read again, they lose the merged header cells and shift columns.
         return
     from extract.text_tables import text_tables
 
@@ -197,6 +202,11 @@ def row_labels(
 # 本年收入合计 / 本年支出合计: this year's money only, without 上年结转 / 年末结转 (a
 # final's 总计 lines include them, and a budget's 收入总计 includes 上年结转).
 SUBTOTAL_ROW = re.compile(r"^本年(?:收入|支出)(?:预算|决算)?合计")
+GRID_FORMATS = frozenset({"xlsx", "xls", "docx", "doc"})
+# 公务用车购置数（辆）, 人数（人）: counts, not money, whatever the table's unit.
+COUNT_ROW = re.compile(r"[（(](?:辆|台|人|个|次|批次|人次|家|项)[)）]|保有量")
+VEHICLE_HOLDING = re.compile(r"保有量?|实有|现有")
+CODE_COLUMN = re.compile(r"编码|代码|编号")
 
 
 def side_totals(table: Table, depth: int) -> dict[int, str]:
@@ -243,6 +253,9 @@ def grid_figures(table: Table, context: Context) -> list[tuple[float, Figure]]:
             if amount is None or c >= len(labels) or roles[c] == "skip":
                 continue
             label = row_label[c]
+            if COUNT_ROW.search(normalise(label)):
+                found += count_figure(label, amount, row, labels[c], title, table.page)
+                continue
             metric = cell_metric(family, label, labels[c], sangong.get(c))
             if metric is None and is_total_label(label):
                 metric = sides.get(label_column[c])
@@ -258,6 +271,20 @@ def grid_figures(table: Table, context: Context) -> list[tuple[float, Figure]]:
             if figure is not None:
                 found.append((family.rank_of(metric) + 0.5 * subtotal, figure))
     return found
+
+
+def count_figure(
+    label: str, amount: tuple[str, str | None], row: tuple[str, ...], column: str,
+    title: str, page: int | None,
+) -> list[tuple[float, Figure]]:
+    """A vehicle holding row (公务用车保有量（辆）) as ``vehicles_count``; other counts none."""
+    raw = amount[0]
+    if not (VEHICLE_HOLDING.search(label) and "车" in label and raw.isdigit()):
+        return []
+    text = " | ".join(cell for cell in row if cell.strip())
+    evidence = Evidence(text=text, page=page, origin="table", table=title or None,
+                        cell=f"{label} / {column or '-'}")  # fmt: skip
+    return [(0.0, Figure("vehicles_count", Decimal(raw), "辆", evidence, raw))]
 
 
 def cell_metric(family: Family, label: str, column: str, sangong_metric: str | None) -> str | None:
@@ -510,8 +537,8 @@ def sangong_columns(labels: list[str]) -> dict[int, str]:
 def column_role(label: str, year: int | None, kind: Kind | None, labels: list[str]) -> str:
     """'value', 'change' (增减金额) or 'skip' (prior year, percentages, the budget of a final)."""
     text = "".join(label.split())
-    if re.search(r"幅度|百分比|%|％|比率|比例|增长率", text):
-        return "skip"
+    if re.search(r"幅度|百分比|%|％|比率|比例|增长率", text) or CODE_COLUMN.search(text):
+        return "skip"  # a share, or a 科目编码 column whose codes read like amounts
     if re.search(r"增[、，,]?减|增加额|减少额|增长额|变动额|比上年增", text):
         # 决算数比预算数增减: measured against the year's own budget, not a change.
         own = re.search(r"(?:比|较|与|对比)(?:年初|调整)?预算", text)

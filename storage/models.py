@@ -403,3 +403,26 @@ class SchedulerLockRow(Base):
     owner: Mapped[str] = mapped_column(String(200))  # host:pid:random of the holder
     acquired_at: Mapped[datetime] = mapped_column(UtcDateTime)
     lease_until: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+NOTE_KINDS = ["placeholder", "wrong_year", "blank_three_public_table", "missing_table"]
+
+
+class DocumentNoteRow(Base):
+    """A defect of the document itself found at extraction (extract.quality): one per place."""
+
+    __tablename__ = "document_notes"
+    __table_args__ = (CheckConstraint(_one_of("kind", NOTE_KINDS), "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    disclosure_id: Mapped[int] = mapped_column(
+        ForeignKey("disclosures.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+    evidence: Mapped[str] = mapped_column(Text)
+
+    # Only this side is mapped: the database's ON DELETE CASCADE removes a disclosure's notes,
+    # and storage.repository replaces them wholesale on re-extraction.
+    disclosure: Mapped[DisclosureRow] = relationship()

@@ -19,6 +19,7 @@ from storage.errors import InputError
 from storage.models import (
     DisclosureRow,
     Document,
+    DocumentNoteRow,
     DocumentStatus,
     DocumentVersion,
     FigureRow,
@@ -27,7 +28,7 @@ from storage.models import (
 )
 
 if TYPE_CHECKING:
-    from extract.model import Disclosure, Figure, Target
+    from extract.model import Disclosure, Figure, QualityNote, Target
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 KINDS = (None, "budget", "final")
@@ -44,6 +45,7 @@ TARGET_COLUMNS = (
     "basis",
     "page",
 )
+NOTE_COLUMNS = ("kind", "detail", "page", "evidence")
 
 
 def _aware(moment: datetime, name: str) -> datetime:
@@ -206,6 +208,24 @@ def _target_fields(target: Target) -> dict[str, Any]:
     return {name: getattr(target, name) for name in TARGET_COLUMNS}
 
 
+def _note_fields(note: QualityNote) -> dict[str, Any]:
+    """The column values of one document-note row."""
+    return {name: getattr(note, name) for name in NOTE_COLUMNS}
+
+
+def notes_of(session: Session, disclosure_id: int) -> list[DocumentNoteRow]:
+    """The quality notes stored for a disclosure, in document order."""
+    query = select(DocumentNoteRow).where(DocumentNoteRow.disclosure_id == disclosure_id)
+    return list(session.scalars(query.order_by(DocumentNoteRow.id)))
+
+
+def _replace_notes(session: Session, row: DisclosureRow, notes: list[dict[str, Any]]) -> None:
+    """Replace the disclosure's stored notes with ``notes``."""
+    for old in notes_of(session, row.id):
+        session.delete(old)
+    session.add_all(DocumentNoteRow(disclosure=row, **values) for values in notes)
+
+
 def _disclosure_fields(disclosure: Disclosure) -> dict[str, Any]:
     """The document-level column values of a disclosure."""
     if disclosure.kind not in KINDS:
@@ -255,8 +275,16 @@ def store_disclosure(
     except InputError as error:
         raise InputError(f"{version.document.source}: {error}") from error
     targets = [_target_fields(target) for target in disclosure.targets]
+    # Duck-typed disclosures from before quality notes existed have none.
+    notes = [_note_fields(note) for note in getattr(disclosure, "notes", ())]
     row = version.disclosure
-    if row is not None and _unchanged(row, fields, figures, targets):
+    # Notes count as part of the extraction: a change replaces the figures too, whose new
+    # ids tell the monitor's next incremental pass to look at this disclosure again.
+    if (
+        row is not None
+        and _unchanged(row, fields, figures, targets)
+        and _rows_match(notes_of(session, row.id), notes)
+    ):
         return row
     if row is None:
         row = DisclosureRow(version=version, extracted_at=extracted_at, **fields)
@@ -268,6 +296,8 @@ def store_disclosure(
         row.extracted_at = extracted_at
     row.figures = [FigureRow(**values) for values in figures]
     row.targets = [TargetRow(**values) for values in targets]
+    session.flush()
+    _replace_notes(session, row, notes)
     session.flush()
     return row
 

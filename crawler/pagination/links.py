@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.discovery import canonical_url, link_target
@@ -12,6 +13,8 @@ from crawler.discovery import canonical_url, link_target
 NEXT_TEXTS = ("下一页", "下页", "后一页", "下一頁", "next", ">", "›", "»", ">>")
 PAGE_PARAMS = ("page", "pageno", "pagenum", "pageindex", "currpage", "pn", "p", "pageindex")
 _DIGITS = re.compile(r"^\d+$")
+_ANCHORS = etree.XPath("//a")
+_TEXTS = etree.XPath(".//text()")
 
 
 def is_page_query(base: str, url: str) -> bool:
@@ -25,12 +28,12 @@ def is_page_query(base: str, url: str) -> bool:
 def page_urls(url: str, page: Selector) -> list[str]:
     """下一页 targets and ?page=N siblings of this page."""
     found = []
-    for anchor in page.xpath("//a"):
-        target = link_target(anchor.attrib.get("href", ""), anchor.attrib.get("onclick", ""))
+    for anchor in _ANCHORS(page.root):
+        target = link_target(anchor.get("href", ""), anchor.get("onclick", ""))
         if target is None:
             continue
         absolute = canonical_url(url, target)
-        text = "".join(anchor.xpath(".//text()").getall()).strip().lower()
+        text = "".join(_TEXTS(anchor)).strip().lower()
         if text in NEXT_TEXTS or is_page_query(url, absolute):
             found.append(absolute)
     return found

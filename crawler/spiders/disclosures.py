@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
 from scrapy import FormRequest, Request, Spider
 from scrapy.http import HtmlResponse, Response, TextResponse
 from twisted.python.failure import Failure
@@ -38,6 +39,7 @@ from crawler.sites import SiteProfile
 from crawler.spiders.outcomes import failure_outcome, soft_404
 
 Item = Request | DocumentItem
+_VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style)]")
 
 
 class DisclosuresSpider(Spider):
@@ -219,10 +221,12 @@ class DisclosuresSpider(Spider):
             if self.profile.attachment_links
             else [page.selector]
         )
-        found = [
-            link for sel in area for link in page_links(sel, page.url) + script_links(sel, page.url)
+        return [
+            link
+            for sel in area
+            for link in page_links(sel, page.url, keep=is_attachment_link)
+            + script_links(sel, page.url)
         ]
-        return [link for link in found if is_attachment_link(link.url, link.title)]
 
     @staticmethod
     def attachment_link(link: PageLink, disclosure_title: str) -> PageLink:
@@ -233,8 +237,7 @@ class DisclosuresSpider(Spider):
     @staticmethod
     def holds_text(page: TextResponse) -> bool:
         """Whether the page's visible text is the disclosure itself."""
-        text = page.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
-        return holds_disclosure_text(" ".join(text))
+        return holds_disclosure_text(" ".join(_VISIBLE_TEXT(page.selector.root)))
 
     def stored_page(self, response: Response) -> Response | None:
         """The stored bytes of a detail page that answered 304, to read its attachment links."""

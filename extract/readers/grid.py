@@ -74,6 +74,19 @@ def sheet_table(rows: Sequence[Sequence[str]], name: str | None, page: int | Non
     )
 
 
+PUBLISHER_RE = re.compile(r"^(?:编制单位|部门|单位|预算单位)(?:名称)?\s*[:：]")
+
+
+def caption_publisher(rows: Sequence[Sequence[str]]) -> str | None:
+    """The '编制单位：…' cell of a sheet's caption, which names the department."""
+    for row in rows[:6]:
+        for cell in row:
+            text = clean_cell(cell)
+            if PUBLISHER_RE.match(text) and not unit_in(text):
+                return text
+    return None
+
+
 def grid_text(table: Table) -> str:
     """A table's caption and rows as text lines, so sentences in cells reach the parser."""
     table_id = table.name if table.name and TABLE_ID_RE.fullmatch(table.name) else None
@@ -109,7 +122,9 @@ def workbook_document(
         if table is None:
             continue
         tables.append(table)
-        pages.append(Page(number=len(pages) + 1, text=grid_text(table)))
+        text = grid_text(table)
+        publisher = caption_publisher(rows)
+        pages.append(Page(number=len(pages) + 1, text=f"{publisher}\n{text}" if publisher else text))
     if not pages:
         raise InputError(f"{source}: workbook has no non-empty sheet")
     return RawDocument(source=source, format=fmt, pages=tuple(pages), tables=tuple(tables))

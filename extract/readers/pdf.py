@@ -115,6 +115,11 @@ class PageChars:
         if box is None:
             self.api.char_box(self.handle, index, *self.slots)  # left, right, bottom, top
             left, right, bottom, top = UNPACK_BOX(self.out)
+            if top - bottom < SIZE_EPSILON <= right - left:
+                # A non-embedded CJK font (STSong-Light, common in generated reports)
+                # has no glyph outlines, so pdfium gives its glyphs a flat box on the
+                # baseline; the glyph is about as tall as it is wide.
+                top = bottom + 0.8 * (right - left)
             box = self.boxes[index] = (left, bottom, right, top)
         return box
 

@@ -1,28 +1,51 @@
-"""document_quality: placeholders left in (XX, ××, 某某) and years that are not the document's.
+"""document_quality: placeholders, stale years, a blank 三公 table, a listed table absent.
 
-What the stored data allows: the sentences and table titles figures were read
-from, and the performance-target rows.  A blank 三公 table beside narrative
-三公 figures and a listed-but-absent table need the document's structure,
-which storage does not keep yet.
+Two sources: the notes extraction kept for each document (``document_notes``,
+from ``extract.quality``, which sees the document's structure), and the stored
+sentences, table titles and performance targets (documents extracted before
+notes existed, or stored by other means).  One alert per document and problem.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import String, and_, cast, literal, or_, select
 
-from monitor.context import RuleContext, candidate, figure_evidence, subject_of
+from monitor.context import RuleContext, Subject, candidate, figure_evidence, subject_of
 from monitor.wording import kind_word, subject
-from storage.models import DisclosureRow, Document, DocumentVersion, FigureRow, TargetRow
+from storage.models import (
+    DisclosureRow,
+    Document,
+    DocumentNoteRow,
+    DocumentVersion,
+    FigureRow,
+    TargetRow,
+)
 from storage.monitoring import AlertCandidate
 
 PLACEHOLDER = re.compile(r"XX|ＸＸ|××|某某")
 AS_OF = re.compile(r"截至(\d{4})年")
 TITLE_YEAR = re.compile(r"(\d{4})年")
 PLACEHOLDER_LIKES = ["%XX%", "%ＸＸ%", "%××%", "%某某%"]
+WHAT = {
+    "placeholder": "含有未替换的占位符",
+    "wrong_year": "出现与文件年度不符的年份",
+    "blank_three_public_table": "“三公”经费表为空表，而文字说明列有“三公”经费数",
+    "missing_table": "目录列出的公开表未见于文件",
+}
+ADVICE = {
+    "placeholder": "疑为套用模板未修改，请核对并更正。",
+    "wrong_year": "疑为套用模板未修改，请核对并更正。",
+    "blank_three_public_table": "请核实是否漏填并补充公开。",
+    "missing_table": "请核实是否漏公开。",
+}
+# Template leftovers are a hint when alone, a sloppy document when several.
+SEVERAL = 3
+STRUCTURAL = {"blank_three_public_table", "missing_table"}
 
 
 def as_of_years(year: int, kind: str | None) -> set[int]:
@@ -30,27 +53,72 @@ def as_of_years(year: int, kind: str | None) -> set[int]:
     return {year - 1, year} if kind == "budget" else {year, year + 1}
 
 
+@dataclass
+class Finding:
+    """One problem of one document: where it shows, in as many places as it does."""
+
+    subject: Subject
+    problem: str
+    details: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, detail: str, evidence: dict[str, Any]) -> None:
+        """One more place showing the problem (the same text twice counts once)."""
+        if detail not in self.details:
+            self.details.append(detail)
+            self.evidence.append(evidence)
+
+
 class DocumentQualityRule:
-    """Template leftovers a reader notices at once: placeholders and stale years."""
+    """Template leftovers and structural gaps a reader notices at once."""
 
     name = "document_quality"
 
     def find(self, ctx: RuleContext) -> Iterator[AlertCandidate]:
         """At most one alert per disclosure and problem."""
-        found: dict[tuple[int, str], AlertCandidate] = {}
+        found: dict[tuple[int, str], Finding] = {}
+
+        def finding(row: Any, disclosure_id: int, problem: str) -> Finding:
+            key = (disclosure_id, problem)
+            return found.setdefault(key, Finding(subject_of(row), problem))
+
+        for row in ctx.execute(self.note_query(ctx)):
+            note = row.DocumentNoteRow
+            evidence = {"source": row.source, "page": note.page, "text": note.evidence}
+            quote = note.detail if note.kind in STRUCTURAL else note.evidence or note.detail
+            finding(row, note.disclosure_id, note.kind).add(
+                quote, {k: v for k, v in evidence.items() if v is not None}
+            )
+        # Where extraction left notes of a kind, they saw the whole text: the sentences
+        # below would only count the same places twice.
+        noted = set(found)
         for row in ctx.execute(self.figure_query(ctx)):
             for problem, detail in self.problems(row):
-                key = (row.FigureRow.disclosure_id, problem)
-                evidence = [figure_evidence(row.FigureRow, row.source)]
-                found.setdefault(key, self.alert(row, problem, detail, evidence))
+                if (row.FigureRow.disclosure_id, problem) not in noted:
+                    evidence = figure_evidence(row.FigureRow, row.source)
+                    finding(row, row.FigureRow.disclosure_id, problem).add(detail, evidence)
         for row in ctx.execute(self.target_query(ctx)):
             target = row.TargetRow
             text = " ".join([target.project, target.level3, target.description, target.value])
-            if PLACEHOLDER.search(text):
-                evidence = [{"page": target.page, "text": text.strip(), "table": "绩效目标表"}]
-                key = (target.disclosure_id, "placeholder")
-                found.setdefault(key, self.alert(row, "placeholder", text.strip(), evidence))
-        yield from found.values()
+            if PLACEHOLDER.search(text) and (target.disclosure_id, "placeholder") not in noted:
+                evidence = {"page": target.page, "text": text.strip(), "table": "绩效目标表"}
+                finding(row, target.disclosure_id, "placeholder").add(text.strip(), evidence)
+        for item in found.values():
+            yield self.alert(item)
+
+    @staticmethod
+    def note_query(ctx: RuleContext) -> Any:
+        """The notes extraction kept for the sheet's disclosures."""
+        c = ctx.sheet.c
+        return (
+            select(DocumentNoteRow, Document.source, c.region, c.department, c.year, c.kind)
+            .join(ctx.sheet, c.id == DocumentNoteRow.disclosure_id)
+            .where(ctx.in_sheet(DocumentNoteRow.disclosure_id))
+            .join(DisclosureRow, DisclosureRow.id == DocumentNoteRow.disclosure_id)
+            .join(DocumentVersion, DocumentVersion.id == DisclosureRow.document_version_id)
+            .join(Document, Document.id == DocumentVersion.document_id)
+            .order_by(DocumentNoteRow.id)
+        )
 
     @staticmethod
     def figure_query(ctx: RuleContext) -> Any:
@@ -112,18 +180,16 @@ class DocumentQualityRule:
         elif title_years and year not in title_years:
             yield "wrong_year", figure.table_title
 
-    def alert(
-        self, row: Any, problem: str, detail: str, evidence: list[dict[str, Any]]
-    ) -> AlertCandidate:
-        """The alert for one problem in one document."""
-        s = subject_of(row)
-        what = (
-            "含有未替换的占位符"
-            if problem == "placeholder"
-            else f"出现与文件年度（{s.year}年）不符的年份"
-        )
+    def alert(self, item: Finding) -> AlertCandidate:
+        """The alert for one problem of one document, quoting where it shows first."""
+        s, problem, count = item.subject, item.problem, len(item.details)
+        several = count >= SEVERAL
+        severity = "warning" if problem in STRUCTURAL or several else "info"
+        quote = f"“{item.details[0][:60]}”"
+        where = f"（共{count}处，如{quote}）" if count > 1 else f"（{quote}）"
         message = (
-            f"{subject(s.region, s.department)}{s.year}年{kind_word(s.kind)}{what}"
-            f"（“{detail[:60]}”），疑为套用模板未修改，请核对并更正。"
+            f"{subject(s.region, s.department)}{s.year}年{kind_word(s.kind)}{WHAT[problem]}"
+            f"{where}，{ADVICE[problem]}"
         )
-        return candidate(self.name, "warning", s, problem, message, {"text": detail}, evidence)
+        figures = {"count": count, "details": item.details[:10]}
+        return candidate(self.name, severity, s, problem, message, figures, item.evidence[:10])

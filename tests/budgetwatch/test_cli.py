@@ -34,7 +34,16 @@ def test_extract_json_prints_one_line_per_file_and_goes_on_after_a_failure(tmp_p
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["source"] for line in lines] == [str(empty), str(good)]
     assert "empty" in lines[0]["error"] and str(empty) in lines[0]["error"]
-    assert set(lines[1]) >= {"source", "region", "department", "year", "kind", "figures", "evidence", "targets"}
+    assert set(lines[1]) >= {
+        "source",
+        "region",
+        "department",
+        "year",
+        "kind",
+        "figures",
+        "evidence",
+        "targets",
+    }
     assert all(isinstance(value, str) for value in lines[1]["figures"].values())
 
 
@@ -66,7 +75,9 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 
 def test_config_check_never_prints_the_database_password(tmp_path: Path) -> None:
     config = tmp_path / "bw.yaml"
-    config.write_text("database_url: postgresql+psycopg://bw:${PGPASS}@db:5432/bw\n", encoding="utf-8")
+    config.write_text(
+        "database_url: postgresql+psycopg://bw:${PGPASS}@db:5432/bw\n", encoding="utf-8"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "budgetwatch", "config", "check", "--config", str(config)],
         capture_output=True,

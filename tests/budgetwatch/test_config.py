@@ -23,7 +23,9 @@ def test_defaults_without_file_or_environment() -> None:
 
 
 def test_file_then_environment_then_overrides(tmp_path: Path) -> None:
-    path = write(tmp_path, "database_url: sqlite:///a.db\nextract:\n  workers: 2\n  memory_mb: 512\n")
+    path = write(
+        tmp_path, "database_url: sqlite:///a.db\nextract:\n  workers: 2\n  memory_mb: 512\n"
+    )
     env = {"BUDGETWATCH_EXTRACT__WORKERS": "3"}
     settings = load_config(path, env=env, overrides={"database_url": "sqlite:///b.db"})
     assert settings.database_url == "sqlite:///b.db"

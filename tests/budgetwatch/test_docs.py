@@ -24,7 +24,9 @@ def command_paths(group: click.Group, prefix: str = "budgetwatch") -> list[str]:
 
 def test_every_setting_is_in_the_readme_with_its_default() -> None:
     for name, default, _help in settings_reference():
-        assert f"`{name}` | `{default}`" in README, f"README lacks setting {name} (default {default})"
+        assert f"`{name}` | `{default}`" in README, (
+            f"README lacks setting {name} (default {default})"
+        )
 
 
 def test_every_command_is_in_the_readme() -> None:

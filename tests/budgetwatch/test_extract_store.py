@@ -17,7 +17,16 @@ NARRATIVE = (
 
 def extract_store(db: Path, *paths: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "budgetwatch", "extract", "--json", "--store", "--db", f"sqlite:///{db}"]
+        [
+            sys.executable,
+            "-m",
+            "budgetwatch",
+            "extract",
+            "--json",
+            "--store",
+            "--db",
+            f"sqlite:///{db}",
+        ]
         + [str(p) for p in paths],
         capture_output=True,
         text=True,

@@ -20,6 +20,9 @@ TABLES = {
     "alerts",
     "deliveries",
     "monitor_runs",
+    "site_runs",
+    "scheduler_locks",
+    "document_notes",
 }
 
 
@@ -44,7 +47,7 @@ def test_upgrade_from_empty_creates_every_table_at_head(database_url: str) -> No
     finally:
         engine.dispose()
     assert tables == TABLES | {"alembic_version"}
-    assert head == "0003"
+    assert head == "0005"
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -12,7 +12,6 @@ from typing import Any
 import click
 
 from budgetwatch import render
-from budgetwatch.commands.monitor import alerts_group
 from budgetwatch.config import Settings
 from budgetwatch.options import EXIT_FAILED_ITEMS, common_options, open_database, settings_from
 from storage.errors import ConfigError, DeliveryError
@@ -27,7 +26,7 @@ def configured_channels(settings: Settings) -> list[Any]:
     return [build_channel(channel, settings.alerts) for channel in settings.alerts.channels]
 
 
-@alerts_group.command("send")
+@click.command("send")
 @common_options
 @click.option("--dry-run", is_flag=True, help="Count what is due per channel; send nothing.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per channel.")
@@ -68,7 +67,7 @@ def alerts_send(
         sys.exit(EXIT_FAILED_ITEMS)
 
 
-@alerts_group.command("test")
+@click.command("test")
 @common_options
 @click.argument("channel_name", metavar="CHANNEL")
 def alerts_test(

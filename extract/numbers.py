@@ -67,9 +67,7 @@ def rounding_step(raw: str, unit: str) -> Decimal:
 # The look-behind stops a match from starting inside another number.
 # A space may group thousands too ("1 580.67万元"), but only with decimals: "表1 100万元"
 # is a table number and an amount.
-NUMBER_BODY = (
-    r"(?:\d{1,3}(?:,\s?\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+\.\d+|\d+(?:\.\d+)?)(?![\d.])"
-)
+NUMBER_BODY = r"(?:\d{1,3}(?:,\s?\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+\.\d+|\d+(?:\.\d+)?)(?![\d.])"
 NUMBER_PATTERN = rf"(?<![\d.,]){NUMBER_BODY}"
 # 万 followed by a counting word is a quantity (万人次), not money.
 UNIT_PATTERN = (

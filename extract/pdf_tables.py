@@ -152,6 +152,8 @@ def split_regions(lines: list[list[Cell]]) -> list[tuple[str | None, str | None,
             t for t in above[-3:] if not t.startswith(("部门", "编制单位")) and len(t) <= 60
         ]
         unit_match = UNIT_LINE.search(line_text(lines[anchor]).replace(" ", ""))
+        # "2022年度支出决算表      单位：元": the caption may share the unit's line.
+        title_lines += [t for t in same_line_caption(lines[anchor]) if is_title_text(t)]
         title = "".join("".join(title_lines).split()) or None
         if unit_match is None:
             title = line_text(lines[anchor])
@@ -170,8 +172,18 @@ def split_regions(lines: list[list[Cell]]) -> list[tuple[str | None, str | None,
 
 def is_title(line: list[Cell]) -> bool:
     """A caption line such as '2017年政府采购预算表' or '公开09表'."""
-    text = "".join(line_text(line).split())
-    return 2 < len(text) <= 60 and not has_numbers(line) and bool(TITLE_END.search(text))
+    return not has_numbers(line) and is_title_text(line_text(line))
+
+
+def is_title_text(text: str) -> bool:
+    """Caption text: short, ending in 表 (or 公开09表)."""
+    text = "".join(text.split())
+    return 2 < len(text) <= 60 and bool(TITLE_END.search(text))
+
+
+def same_line_caption(line: list[Cell]) -> list[str]:
+    """The cells of a unit line other than the unit itself (a title printed beside it)."""
+    return [c.text for c in line if not UNIT_LINE.search(c.text.replace(" ", ""))]
 
 
 def has_numbers(line: list[Cell]) -> bool:

@@ -243,39 +243,95 @@ def grid_figures(table: Table, context: Context) -> list[tuple[float, Figure]]:
     unit = table_unit(table)
     if unit not in UNIT_FACTORS:
         return []
-    sangong = sangong_columns(labels) if family.name == "sangong" else {}
-    sides = side_totals(table, depth) if family.name == "summary" else {}
     roles = [column_role(label, context.year, context.kind, labels) for label in labels]
+    # Skipped columns (a final's 预算数 group) are blanked, so that the 合计 the
+    # layout names the 三公 total is the one of the group that is read.
+    kept = [label if role != "skip" else "" for label, role in zip(labels, roles, strict=True)]
+    sangong = sangong_columns(kept) if family.name == "sangong" else {}
+    sides = side_totals(table, depth) if family.name == "summary" else {}
+    reading = Reading(family, labels, roles, sangong, sides, context, title, unit, table.page)
     found: list[tuple[float, Figure]] = []
     for row in table.rows[depth:]:
-        amounts, row_label, label_column = row_labels(row)
-        for c, amount in enumerate(amounts):
-            if amount is None or c >= len(labels) or roles[c] == "skip":
-                continue
-            label = row_label[c]
-            if COUNT_ROW.search(normalise(label)):
-                found += count_figure(label, amount, row, labels[c], title, table.page)
-                continue
-            metric = cell_metric(family, label, labels[c], sangong.get(c))
-            if metric is None and is_total_label(label):
-                metric = sides.get(label_column[c])
-            if metric is None:
-                continue
-            subtotal = bool(SUBTOTAL_ROW.match(normalise(label)))
-            if subtotal and context.kind == "final":
-                continue  # a final's revenue/expenditure totals are the 总计 lines
-            if roles[c] == "change":
-                metric += "_change"
-            cell = f"{label or '-'} / {labels[c] or '-'}"
-            figure = make_figure(metric, amount, unit, row, cell, title, table.page)
-            if figure is not None:
-                found.append((family.rank_of(metric) + 0.5 * subtotal, figure))
+        row_found = row_figures(row, reading)
+        if family.name != "sangong" or adds_up({f.metric: f.value for _, f in row_found}):
+            found += row_found
+    return found
+
+
+def adds_up(values: dict[str, Decimal]) -> bool:
+    """True unless a 三公 row's parts contradict its totals (columns read out of place).
+
+    A blank part is a zero; a row with fewer than three 三公 values (one item
+    per row) has nothing to check.
+    """
+    if len(values) < 3:
+        return True
+    get = values.get
+    zero = Decimal(0)
+    vehicle = get("three_public_vehicle")
+    if vehicle is not None and "three_public_vehicle_operation" in values:
+        parts = (
+            get("three_public_vehicle_purchase", zero) + values["three_public_vehicle_operation"]
+        )
+        if parts != vehicle:
+            return False
+    total = get("three_public_total")
+    if total is None or vehicle is None or "three_public_reception" not in values:
+        return True
+    parts = get("three_public_outbound", zero) + vehicle + values["three_public_reception"]
+    return parts == total
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one grid's cells are read: its family, column labels and roles, unit, title."""
+
+    family: Family
+    labels: list[str]
+    roles: list[str]
+    sangong: dict[int, str]
+    sides: dict[int, str]
+    context: Context
+    title: str
+    unit: str
+    page: int | None
+
+
+def row_figures(row: tuple[str, ...], grid: Reading) -> list[tuple[float, Figure]]:
+    """(rank, figure) for the value cells of one body row."""
+    found: list[tuple[float, Figure]] = []
+    amounts, row_label, label_column = row_labels(row)
+    for c, amount in enumerate(amounts):
+        if amount is None or c >= len(grid.labels) or grid.roles[c] == "skip":
+            continue
+        label, column = row_label[c], grid.labels[c]
+        if COUNT_ROW.search(normalise(label)):
+            found += count_figure(label, amount, row, column, grid.title, grid.page)
+            continue
+        metric = cell_metric(grid.family, label, column, grid.sangong.get(c))
+        if metric is None and is_total_label(label):
+            metric = grid.sides.get(label_column[c])
+        if metric is None:
+            continue
+        subtotal = bool(SUBTOTAL_ROW.match(normalise(label)))
+        if subtotal and grid.context.kind == "final":
+            continue  # a final's revenue/expenditure totals are the 总计 lines
+        if grid.roles[c] == "change":
+            metric += "_change"
+        cell = f"{label or '-'} / {column or '-'}"
+        figure = make_figure(metric, amount, grid.unit, row, cell, grid.title, grid.page)
+        if figure is not None:
+            found.append((grid.family.rank_of(metric) + 0.5 * subtotal, figure))
     return found
 
 
 def count_figure(
-    label: str, amount: tuple[str, str | None], row: tuple[str, ...], column: str,
-    title: str, page: int | None,
+    label: str,
+    amount: tuple[str, str | None],
+    row: tuple[str, ...],
+    column: str,
+    title: str,
+    page: int | None,
 ) -> list[tuple[float, Figure]]:
     """A vehicle holding row (公务用车保有量（辆）) as ``vehicles_count``; other counts none."""
     raw = amount[0]

@@ -124,7 +124,9 @@ def workbook_document(
         tables.append(table)
         text = grid_text(table)
         publisher = caption_publisher(rows)
-        pages.append(Page(number=len(pages) + 1, text=f"{publisher}\n{text}" if publisher else text))
+        # The publisher line goes last: the caption lines keep their place on top.
+        text = f"{text}\n{publisher}" if publisher else text
+        pages.append(Page(number=len(pages) + 1, text=text))
     if not pages:
         raise InputError(f"{source}: workbook has no non-empty sheet")
     return RawDocument(source=source, format=fmt, pages=tuple(pages), tables=tuple(tables))

@@ -117,9 +117,9 @@ class PageChars:
             left, right, bottom, top = UNPACK_BOX(self.out)
             if top - bottom < SIZE_EPSILON <= right - left:
                 # A non-embedded CJK font (STSong-Light, common in generated reports)
-                # has no glyph outlines, so pdfium gives its glyphs a flat box on the
-                # baseline; the glyph is about as tall as it is wide.
-                top = bottom + 0.8 * (right - left)
+                # has no glyph outlines: pdfium gives its glyphs a flat box on the
+                # baseline, a hair under or over its size limit.  Keep them all, flat.
+                top = bottom + SIZE_EPSILON
             box = self.boxes[index] = (left, bottom, right, top)
         return box
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from extract.fields import DocumentFields
 from extract.model import Figure, QualityNote, RawDocument
@@ -39,15 +39,19 @@ BODY_NOISE = re.compile(
 )
 PAGE_NUMBER = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$")
 # Quotes and brackets vary between a contents entry and its table's title.
-UNIFY = str.maketrans("", "", "“”\"‘’'《》〈〉「」 \t\u3000")
+UNIFY = re.compile(r"[“”\"‘’'《》〈〉「」 \t\u3000\r]+")
+# Whole-text scans that tell which line-by-line checks have anything to look at.
+CONTENTS_LINE = re.compile(r"^[ \t\u3000]*目[ \t\u3000]*录[ \t\u3000]*$", re.MULTILINE)
+THREE_PUBLIC_TITLE = re.compile(r"^[^\n]*三公[^\n]*表[^\n]{0,12}$", re.MULTILINE)
+YEAR_LINE = re.compile(r"^[^\n]*(?:19|20)\d{2}[ \t\u3000]*年[^\n]*$", re.MULTILINE)
+PLACEHOLDER_LINE = re.compile(rf"^[^\n]*(?:{PLACEHOLDER.pattern})[^\n]*$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line of a page, with its text as written and without spaces or quotes."""
 
     page: int
-    index: int  # position in the document's line list
+    position: int  # in the document's line list (-1 where not kept)
     text: str
     norm: str
 
@@ -56,25 +60,39 @@ def document_lines(doc: RawDocument) -> list[Line]:
     """Every non-blank line of every page, in order."""
     lines: list[Line] = []
     for page in doc.pages:
-        for text in page.text.splitlines():
-            norm = text.translate(UNIFY).strip()
+        for text in page.text.split("\n"):
+            norm = UNIFY.sub("", text)
             if norm:
                 lines.append(Line(page.number, len(lines), text.strip(), norm))
     return lines
+
+
+def lines_matching(doc: RawDocument, pattern: re.Pattern[str]) -> list[Line]:
+    """Only the lines ``pattern`` (anchored on whole lines) finds; their index is not kept."""
+    return [
+        Line(page.number, -1, match.group(0).strip(), UNIFY.sub("", match.group(0)))
+        for page in doc.pages
+        for match in pattern.finditer(page.text)
+    ]
 
 
 def quality_notes(
     doc: RawDocument, fields: DocumentFields, narrative: Sequence[Figure] = ()
 ) -> list[QualityNote]:
     """Placeholders, wrong years, a blank 三公 table and listed-but-absent tables in ``doc``."""
+    text = doc.text
+    notes = placeholders(lines_matching(doc, PLACEHOLDER_LINE)) if PLACEHOLDER.search(text) else []
+    if fields.year is not None:
+        notes += wrong_years(lines_matching(doc, YEAR_LINE), fields)
+    has_contents = CONTENTS_LINE.search(text) is not None
+    blank_possible = has_three_public(narrative) and THREE_PUBLIC_TITLE.search(text) is not None
+    if not (has_contents or blank_possible):
+        return notes  # most documents: no line-by-line pass needed
     lines = document_lines(doc)
     contents = contents_region(lines)
-    notes = [*placeholders(lines)]
-    if fields.year is not None:
-        notes += wrong_years(lines, fields)
-    if has_three_public(narrative):
+    if blank_possible:
         notes += blank_three_public_tables(lines, contents)
-    if contents and not ELSEWHERE.search(doc.text):
+    if contents and not ELSEWHERE.search(text):
         notes += missing_tables(lines, contents, tail_may_be_cut=doc.format in ("txt", "html"))
     return notes
 
@@ -121,7 +139,10 @@ def wrong_years(lines: list[Line], fields: DocumentFields) -> list[QualityNote]:
 
 def is_heading(line: Line) -> bool:
     """A table title or a part heading (第二部分 …), not a sentence."""
-    if len(line.norm) > TITLE_MAX or "。" in line.norm or "，" in line.norm:
+    norm = line.norm
+    if norm[-1] not in "表)）" and norm[0] != "第":  # cheap: most lines end here
+        return False
+    if len(norm) > TITLE_MAX or "。" in norm or "，" in norm:
         return False
     return bool(TABLE_TITLE.search(line.norm) or PART_HEADING.match(line.norm))
 
@@ -139,7 +160,7 @@ def has_three_public(narrative: Sequence[Figure]) -> bool:
 
 def contents_region(lines: list[Line]) -> range:
     """The lines of the contents (目录) listing, empty when there is none."""
-    start = next((line.index for line in lines if line.norm == "目录"), None)
+    start = next((line.position for line in lines if line.norm == "目录"), None)
     if start is None:
         return range(0)
     seen: set[str] = set()
@@ -213,7 +234,7 @@ def missing_tables(
 ) -> list[QualityNote]:
     """Tables the contents list that appear nowhere else in the document."""
     entries = contents_entries(lines, contents)
-    outside = [line for line in lines if line.index not in contents]
+    outside = [line for line in lines if line.position not in contents]
     rest = "".join(line.norm for line in outside)
     titles = [core(ORDINAL.sub("", line.norm)) for line in outside if is_heading(line)]
     present = [
@@ -239,7 +260,7 @@ def blank_three_public_tables(lines: list[Line], contents: range) -> list[Qualit
     """三公 tables whose body holds no amount at all."""
     notes = []
     for line in lines:
-        if line.index in contents or "三公" not in line.norm or not is_heading(line):
+        if line.position in contents or "三公" not in line.norm or not is_heading(line):
             continue
         if "见" in line.norm or "说明" in line.norm:
             continue
@@ -257,7 +278,7 @@ def blank_three_public_tables(lines: list[Line], contents: range) -> list[Qualit
 def table_body(lines: list[Line], title: Line) -> list[Line]:
     """The lines after a table title on its page, up to the next title or prose."""
     body: list[Line] = []
-    for line in lines[title.index + 1 : title.index + 41]:
+    for line in lines[title.position + 1 : title.position + 41]:
         if line.page != title.page or is_heading(line) or "。" in line.norm or "说明" in line.norm:
             break
         body.append(line)

@@ -239,9 +239,14 @@ def may_split_word(text: str, position: int) -> bool:
     if position <= 0 or position >= len(text):
         return False
     freq = _tokenizer().FREQ
-    reach = range(max(0, position - _longest_word()), position)
-    if any(end > position for begin in reach for end in _word_ends(freq, text, begin)):
-        return True
+    for begin in range(max(0, position - _longest_word()), position):
+        # The prefix dictionary holds every prefix of every word: a word from
+        # ``begin`` can run across ``position`` only if this prefix is in it,
+        # which one look-up rules out for nearly every ``begin``.
+        if text[begin : position + 1] in freq and any(
+            end > position for end in _word_ends(freq, text, begin, position + 1)
+        ):
+            return True
     lone = all(end == position + 1 for end in _word_ends(freq, text, position))
     return lone and _HAN.match(text, position - 1) is not None
 
@@ -252,10 +257,10 @@ def _longest_word() -> int:
     return max(len(word) for word, count in _tokenizer().FREQ.items() if count)
 
 
-def _word_ends(freq: dict[str, int], text: str, begin: int) -> Iterator[int]:
-    """Ends of the dictionary words that start at ``begin`` (jieba's own DAG walk)."""
+def _word_ends(freq: dict[str, int], text: str, begin: int, first: int = 0) -> Iterator[int]:
+    """Ends (from ``first`` on) of the dictionary words that start at ``begin`` (jieba's DAG walk)."""
     # The prefix dictionary holds every prefix of a word, with frequency 0.
-    end = begin + 1
+    end = max(begin + 1, first)
     while end <= len(text) and (fragment := text[begin:end]) in freq:
         if freq[fragment]:
             yield end

@@ -128,25 +128,47 @@ def _read_paragraph(paragraph: list[Sentence], context: _Context) -> None:
         # A heading matters only to a stating sentence right after it.
         heading = not stating and states[index + 1] and len(sentence.text) <= _HEADING_SENTENCE
         if stating or heading or context.topic is None:
-            running = _read_sentence(sentence, context, carry)
+            running = _read_sentence(sentence, context, carry, heading=heading)
             carry = running if heading else None
 
 
 def _read_sentence(
-    sentence: Sentence, context: _Context, running: TermMatch | None = None
+    sentence: Sentence,
+    context: _Context,
+    running: TermMatch | None = None,
+    *,
+    heading: bool = False,
 ) -> TermMatch | None:
-    """Read every clause of a sentence; return the term governing its end."""
+    """Read the clauses of a sentence; return the term governing its end (for a heading)."""
     walk = _Walk(running)
-    for start, clause in clauses(sentence.text):
-        _read_clause(sentence, start, clause, walk, context)
+    parts = [(start, clause, _figures_in(clause)) for start, clause in clauses(sentence.text)]
+    last = max(
+        (i for i, (_s, _c, (amounts, zeros)) in enumerate(parts) if amounts or zeros), default=-1
+    )
+    for index, (start, clause, figures) in enumerate(parts):
+        # Past the last figure the words govern nothing: they matter only as the
+        # paragraph's subject while it is unknown, or as what a heading hands on.
+        if index > last and context.topic is not None and not heading:
+            break
+        _read_clause(sentence, start, clause, figures, walk, context)
     return walk.running
 
 
+def _figures_in(clause: str) -> tuple[list[Amount], list[re.Match[str]]]:
+    """The amounts (or a bare zero) and the "no change" phrases of a clause."""
+    return find_amounts(clause) or _bare_zero(clause), list(_ZERO_CHANGE.finditer(clause))
+
+
 def _read_clause(
-    sentence: Sentence, start: int, clause: str, walk: _Walk, context: _Context
+    sentence: Sentence,
+    start: int,
+    clause: str,
+    figures: tuple[list[Amount], list[re.Match[str]]],
+    walk: _Walk,
+    context: _Context,
 ) -> None:
-    amounts = find_amounts(clause) or _bare_zero(clause)
-    zeros = list(_ZERO_CHANGE.finditer(clause))
+    """Walk the terms, amounts, "no change" phrases and brackets of one clause in order."""
+    amounts, zeros = figures
     terms = [] if _REASON.match(clause) else find_terms(clause)
     if terms and (amounts or zeros):
         terms = _on_word_boundaries(clause, terms)

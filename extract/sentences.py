@@ -24,8 +24,12 @@ _FULL_WIDTH = tuple(
 # A character class, not str.translate: translate walks a dict per character.
 _QUOTES = re.compile("[“”‘’\"'「」『』]")
 # Spaces next to a non-ASCII character carry no meaning in Chinese text;
-# spaces between two digits do (separate table cells), so they stay.
-_CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f])[ \t\u3000]+|[ \t\u3000]+(?=[^\x00-\x7f])")
+# spaces between two digits do (separate table cells), so they stay.  The
+# leading look-ahead lets the engine reject a non-space position with one test
+# instead of trying both branches there: it halves the cost of the pass.
+_CJK_SPACE = re.compile(
+    r"(?=[ \t\u3000])(?:(?<=[^\x00-\x7f])[ \t\u3000]+|[ \t\u3000]+(?=[^\x00-\x7f]))"
+)
 _FOOTER = re.compile(
     r"^\s*[-—–－]+\s*\d{1,4}\s*[-—–－]+\s*$|^\s*第?\s*\d{1,4}\s*页?\s*(?:共\s*\d+\s*页)?\s*$"
 )
@@ -42,7 +46,8 @@ _SENTENCE_END = "。!?"
 _SENTENCE_ENDINGS = tuple(_SENTENCE_END)
 _SENTENCE = re.compile(f"[^{_SENTENCE_END}]+[{_SENTENCE_END}]?")
 # A comma between two digits is a thousands separator or a list ("4125.49,4143.91万元").
-_CLAUSE_SPLIT = re.compile(r"[;:]|(?<!\d),|,(?!\s?\d)")
+# The leading look-ahead spares every other position the three branches.
+_CLAUSE_SPLIT = re.compile(r"(?=[;:,])(?:[;:]|(?<!\d),|,(?!\s?\d))")
 
 
 def normalise(text: str) -> str:
@@ -80,18 +85,19 @@ class Sentence:
 def page_lines(text: str, page: int, last_page: int) -> list[Line]:
     """The cleaned lines of one page, without footers and page numbers."""
     lines: list[Line] = []
-    offset = 0
     # NFKC keeps lengths for the characters disclosures use, so offsets stay usable.
     raw_lines = normalise(text).split("\n")
-    for index, raw in enumerate(raw_lines):
-        start, offset = offset, offset + len(raw) + 1
+    starts = itertools.accumulate((len(raw) + 1 for raw in raw_lines), initial=0)
+    # ``starts`` also holds the end of the last line: zip stops at the lines.
+    for index, (raw, start) in enumerate(zip(raw_lines, starts, strict=False)):
         cleaned = raw.strip()
         # A footer starts with a dash, 第 or a digit: the test spares most lines the regex.
         if not cleaned or (cleaned[0] in _FOOTER_START and _FOOTER.match(raw)):
             continue
-        following = raw_lines[index + 1] if index + 1 < len(raw_lines) else ""
-        if cleaned.isdigit() and len(cleaned) <= 3 and not _UNIT_START.match(following):
-            continue  # a bare page number between the halves of a sentence
+        if cleaned.isdigit() and len(cleaned) <= 3:
+            following = raw_lines[index + 1] if index + 1 < len(raw_lines) else ""
+            if not _UNIT_START.match(following):
+                continue  # a bare page number between the halves of a sentence
         lines.append(Line(cleaned, page, start))
     if lines and last_page > 1:
         # PDF text layers often end a page with its number glued to the last line.
@@ -109,10 +115,11 @@ def paragraphs(lines: Iterable[Line]) -> list[list[Line]]:
     """Group lines into paragraphs: join until a sentence end or a heading."""
     groups: list[list[Line]] = []
     for line in lines:
+        # The cheap test first: after a sentence end a new paragraph starts anyway.
         if (
             groups
-            and not HEADING.match(line.text)
             and not groups[-1][-1].text.endswith(_SENTENCE_ENDINGS)
+            and not HEADING.match(line.text)
         ):
             groups[-1].append(line)
         else:
@@ -141,7 +148,7 @@ def _split_paragraph(text: str, group: list[Line], section: str, number: int) ->
     starts = list(itertools.accumulate((len(line.text) for line in group[:-1]), initial=0))
     result = []
     for match in _SENTENCE.finditer(text):
-        index = bisect.bisect_right(starts, match.start()) - 1
+        index = bisect.bisect_right(starts, match.start()) - 1 if len(starts) > 1 else 0
         line = group[index]
         result.append(
             Sentence(

@@ -192,22 +192,23 @@ def _tabbed_items(text: str, page: int) -> list[_Item]:
         if line.startswith("\t"):
             cells.append(line[1:].strip())
             continue
-        if cells and line.strip() and _title_project(line) is None:
-            cells[-1] = f"{cells[-1]}\n{line.strip()}"  # a cell's second paragraph
+        stripped = line.strip()
+        project = _title_project(line) if stripped else None
+        if cells and stripped and project is None:
+            cells[-1] = f"{cells[-1]}\n{stripped}"  # a cell's second paragraph
             continue
         if cells:
             items.append(_Row(tuple(cells), page))
             cells = []
-        if line.strip():
-            items.append(_text_item(line))
+        if stripped:
+            items.append(_text_item(line, project))
     if cells:
         items.append(_Row(tuple(cells), page))
     return items
 
 
-def _text_item(line: str) -> _Title | _Prose:
-    """A line outside any table: a target-table heading, or prose."""
-    project = _title_project(line)
+def _text_item(line: str, project: str | None) -> _Title | _Prose:
+    """A line outside any table: a target-table heading (naming ``project``), or prose."""
     return _Prose(line) if project is None else _Title(project)
 
 
@@ -218,8 +219,8 @@ def _line_items(text: str, page: int) -> list[_Item]:
         line = raw.strip()
         if not line or re.fullmatch(r"[-—\s\d第页/共]*", line):
             continue  # blank lines and page numbers inside a table that runs over pages
-        if _title_project(line) is not None:
-            items.append(_text_item(line))
+        if (project := _title_project(line)) is not None:
+            items.append(_text_item(line, project))
         elif line.count("|") >= 2:
             items.append(_Row(tuple(c.strip() for c in line.strip("|").split("|")), page))
         elif len(tokens := _tokens(line)) > 1:
@@ -314,6 +315,10 @@ def _projects(blocks: Sequence[_Block], titles: Sequence[tuple[int, str]]) -> li
 
 def _title_project(line: str) -> str | None:
     """The project a heading names, "" for a generic heading, None if not a heading."""
+    # A heading ends in 表 (the debris after it aside): most lines are ruled out
+    # without a regex, which matters because every line of a page is asked.
+    if not line.rstrip().endswith(("表", "]", "}")):
+        return None
     text = _DEBRIS.sub("", line).strip()
     if len(text) > 150 or _TOC_LEADER.search(text) or not _TITLE_END.search(text):
         return None

@@ -33,6 +33,12 @@ _COVER_DEPARTMENT = re.compile(
 _FOOTER_LINE = re.compile(r"^[-—–\s\d]*$")
 _ANY_YEAR = re.compile(r"((?:19|20)\d{2})年度?(?!\d{1,2}月)")
 _NAME_AFTER_YEAR = re.compile(r"^([\u4e00-\u9fff]{2,6}?(?:省|市|县|区|州|旗))")
+# "2022年宁川县财政局部门预算…": a whole department name after the year, up to 部门/预算/决算.
+_DEPARTMENT_AFTER_YEAR = re.compile(
+    r"^((?:中共)?[\u4e00-\u9fff]{2,6}?(?:省|市|县|区|州|旗)[\u4e00-\u9fff]{1,20}?"
+    r"(?:局|厅|办|委|部|院|所|站|中心|室|馆|队|校|处|社|团|署|政府|法院|检察院))"
+    r"(?=部门|单位|本级|预算|决算)"
+)
 _SUMMARISED_BY = re.compile(r"经([\u4e00-\u9fff]{2,20}?(?:财政局|财政厅|财政委员会))汇总")
 _ORG_SUFFIX = re.compile(
     r"(?:局|厅|办|办公室|委|委员会|会|院|所|站|中心|部|室|馆|队|校|学|处|社|团|协|联|署|政府|法院|检察院|组|工委)$"
@@ -125,7 +131,8 @@ def _department(head: str, titles: list[re.Match[str]], whole: Callable[[], str]
             return prefix
     for title in titles:
         # "2019年度鹿寨县“三公”经费…": the place follows the year.
-        after = _NAME_AFTER_YEAR.match(title.group("rest").removeprefix("度"))
+        rest = title.group("rest").removeprefix("度")
+        after = _DEPARTMENT_AFTER_YEAR.match(rest) or _NAME_AFTER_YEAR.match(rest)
         if after:
             return after.group(1)
     summarised = _SUMMARISED_BY.search(head)

@@ -147,9 +147,15 @@ def split_regions(lines: list[list[Cell]]) -> list[tuple[str | None, str | None,
     for n, anchor in enumerate(anchors):
         end = anchors[n + 1] if n + 1 < len(anchors) else len(lines)
         above = [line_text(line) for line in lines[start:anchor] if not has_numbers(line)]
-        # a caption is short and sits right above the unit line; prose above it is not
+        # a caption is short and sits right above the unit line; prose above it is not:
+        # a sentence (ending in 。) closes the prose, so the caption starts after it
+        ends = [i for i, t in enumerate(above) if t.rstrip().endswith("。")]
+        above = above[ends[-1] + 1 :] if ends else above
+        # "部门：XX局" names the publisher; "部门收支总表" is a caption all the same
         title_lines = [
-            t for t in above[-3:] if not t.startswith(("部门", "编制单位")) and len(t) <= 60
+            t
+            for t in above[-3:]
+            if len(t) <= 60 and (is_title_text(t) or not t.startswith(("部门", "编制单位")))
         ]
         unit_match = UNIT_LINE.search(line_text(lines[anchor]).replace(" ", ""))
         # "2022年度支出决算表      单位：元": the caption may share the unit's line.

@@ -111,7 +111,8 @@ def render_docx(rep: Report) -> bytes:
 
 
 def _sheet_rows(rep: Report, table: Table) -> list[list[float | str]]:
-    head: list[list[float | str]] = [[rep.title], [f"单位：{table.unit}"], list(table.header)]
+    # A 公开表 sheet is headed by its table's name; the document's title heads the 说明 sheet.
+    head: list[list[float | str]] = [[table.name], [f"单位：{table.unit}"], list(table.header)]
     return head + [[_cell_value(cell) for cell in row] for row in table.rows]
 
 
@@ -122,7 +123,7 @@ def render_xlsx(rep: Report) -> bytes:
     book = openpyxl.Workbook()
     notes = book.active
     notes.title = "公开说明"
-    for paragraph in rep.paragraphs:
+    for paragraph in (rep.title, *rep.paragraphs):
         notes.append([paragraph])
     for index, table in enumerate(rep.tables, start=1):
         sheet = book.create_sheet(f"表{index}")
@@ -140,7 +141,7 @@ def render_xls(rep: Report) -> bytes:
 
     book = xlwt.Workbook(encoding="utf-8")
     notes = book.add_sheet("公开说明")
-    for r, paragraph in enumerate(rep.paragraphs):
+    for r, paragraph in enumerate((rep.title, *rep.paragraphs)):
         notes.write(r, 0, paragraph)
     for index, table in enumerate(rep.tables, start=1):
         sheet = book.add_sheet(f"表{index}")

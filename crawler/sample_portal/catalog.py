@@ -62,13 +62,13 @@ class NewsSpec:
 def _published(year: int, kind: Kind, dept_index: int) -> date:
     # Budgets go up in February/March of the year; 决算 in August/September of the next.
     if kind == "budget":
-        return date(year, 2 + dept_index // 3, 8 + 4 * dept_index)
-    return date(year + 1, 8 + dept_index // 3, 10 + 3 * dept_index)
+        return date(year, 2 + dept_index // 3, 8 + (4 * dept_index) % 21)
+    return date(year + 1, 8 + dept_index // 3, 10 + (3 * dept_index) % 19)
 
 
 @cache
 def disclosures(slug: str) -> tuple[DocSpec, ...]:
-    """The county's 30 disclosures, oldest first."""
+    """The county's disclosures (departments × years × kinds), oldest first."""
     spec = data.county(slug)
     county_index = data.COUNTIES.index(spec)
     found: list[tuple[date, int, str, str, int, Kind, str, Format]] = []

@@ -30,8 +30,21 @@ BUDGET_METRICS = (
     "expenditure_basic_change",
     "expenditure_project_change",
     "three_public_total_change",
+    # The “三公”经费预算表's 增减 column: every line's change against last year's budget.
+    "three_public_outbound_change",
+    "three_public_vehicle_change",
+    "three_public_vehicle_purchase_change",
+    "three_public_vehicle_operation_change",
+    "three_public_reception_change",
 )
 FINAL_EXTRA = ("revenue_carryover",)
+THREE_PUBLIC_PARTS = (
+    "three_public_outbound",
+    "three_public_vehicle",
+    "three_public_vehicle_purchase",
+    "three_public_vehicle_operation",
+    "three_public_reception",
+)
 
 
 def _base(amounts: data.Amounts) -> dict[str, int]:
@@ -69,6 +82,9 @@ def stated(slug: str, short: str, year: int, kind: Kind, version: int = 0) -> di
         figures["expenditure_basic_change"] = now.basic - before.basic
         figures["expenditure_project_change"] = now.project - before.project
     figures["three_public_total_change"] = now.three_public - before.three_public
+    if kind == "budget":
+        last = _base(before)
+        figures.update({f"{m}_change": figures[m] - last[m] for m in THREE_PUBLIC_PARTS})
     _plant(figures, (slug, short, year, kind), version)
     return figures
 
@@ -78,9 +94,10 @@ def _plant(figures: dict[str, int], where: tuple[str, str, int, str], version: i
     if where == data.STATED_CHANGE_OFF:
         figures["three_public_total_change"] -= 150
     if where == data.SUM_OFF:
-        figures["three_public_total"] += 100
+        figures["expenditure_basic"] += 100
     if where == data.ALTERED and version:
-        for metric in ("three_public_reception", "three_public_total", "three_public_total_change"):
+        edited = ("three_public_reception", "three_public_total")
+        for metric in (*edited, *(f"{m}_change" for m in edited)):
             figures[metric] += data.ALTERED_DELTA * version  # each edit adds 3.00万 again
 
 

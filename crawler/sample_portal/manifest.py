@@ -67,11 +67,7 @@ def _misprint_anomalies() -> list[Anomaly]:
     actual = _three_public(slug, short, year, kind) - _three_public(slug, short, year - 1, kind)
     slug2, short2, year2, kind2 = data.SUM_OFF
     printed = figures.stated(slug2, short2, year2, kind2)
-    parts = (
-        printed["three_public_outbound"]
-        + printed["three_public_vehicle"]
-        + printed["three_public_reception"]
-    )
+    parts = printed["expenditure_personnel"] + printed["expenditure_public"]
     return [
         Anomaly(
             "stated_change_mismatch",
@@ -83,12 +79,12 @@ def _misprint_anomalies() -> list[Anomaly]:
         Anomaly(
             "sum_mismatch",
             _key(data.SUM_OFF),
-            "three_public_total",
-            f"“三公”合计 printed {figures.to_yuan(printed['three_public_total'])} yuan, "
-            f"its parts add up to {figures.to_yuan(parts)}",
+            "expenditure_basic",
+            f"基本支出 printed {figures.to_yuan(printed['expenditure_basic'])} yuan, "
+            f"人员经费 + 公用经费 add up to {figures.to_yuan(parts)}",
             MappingProxyType(
                 {
-                    "printed": figures.to_yuan(printed["three_public_total"]),
+                    "printed": figures.to_yuan(printed["expenditure_basic"]),
                     "sum_of_parts": figures.to_yuan(parts),
                 }
             ),
@@ -147,11 +143,35 @@ def _altered_anomaly(site: Site) -> Anomaly:
     )
 
 
+def _altered_consequences(version: int) -> list[Anomaly]:
+    """The edit adds 3.00万 of 公务接待费: when that makes 三公 rise, the rise is real too."""
+    slug, short, year, kind = data.ALTERED
+    before = figures.to_yuan(figures.stated(slug, short, year - 1, kind)["three_public_total"])
+    after = figures.to_yuan(figures.stated(slug, short, year, kind, version)["three_public_total"])
+    if not version or after <= before:
+        return []
+    return [
+        Anomaly(
+            "three_public_increase",
+            _key(data.ALTERED),
+            "three_public_total",
+            f"the altered file states “三公”经费 {after} yuan (公务接待费 likewise up), "
+            f"above the {before} of {year - 1}",
+            MappingProxyType({"previous": before, "current": after}),
+            consequence_of=f"altered_after_publication {_key(data.ALTERED)}",
+        )
+    ]
+
+
 def build_manifest(site: Site) -> Manifest:
     """Describe what ``site`` serves at its current version."""
     version = site.version
     anomalies = (
-        _rise_anomalies() + _misprint_anomalies() + _outlier_anomalies() + [_altered_anomaly(site)]
+        _rise_anomalies()
+        + _misprint_anomalies()
+        + _outlier_anomalies()
+        + [_altered_anomaly(site)]
+        + _altered_consequences(version)
     )
     return Manifest(
         base_url=site.base_url,

@@ -102,6 +102,14 @@ class Anomaly:
     metric: str
     detail: str  # 中文/English explanation with the numbers
     values: Mapping[str, Decimal]  # the numbers behind the detail, in yuan
+    # Set on a genuine consequence of another planted anomaly ("<kind> <key>" of that one):
+    # e.g. the altered file now states a 三公 rise, which the monitor rightly reports too.
+    consequence_of: str | None = None
+
+    @property
+    def rule(self) -> str:
+        """The monitor rule that reports it (a changed file is ``document_changed``)."""
+        return "document_changed" if self.kind == "altered_after_publication" else self.kind
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,10 @@ def _final_paragraphs(doc: DocSpec, f: dict[str, int]) -> list[str]:
     ]
 
 
+def _signed(units: int) -> str:
+    return ("-" if units < 0 else "") + wan(units)
+
+
 def _budget_tables(doc: DocSpec, f: dict[str, int]) -> tuple[Table, ...]:
     prev = figures.budget_of(doc.slug, doc.short, doc.year - 1)
     summary = tuple(
@@ -109,13 +113,11 @@ def _budget_tables(doc: DocSpec, f: dict[str, int]) -> tuple[Table, ...]:
             ("项目支出", "expenditure_project"),
         )
     )
+    # The 增减 column is the stated change: the 合计 row's is where a misprint shows.
     three = tuple(
-        (label, wan(f[m]), wan(prev[m]), ("-" if f[m] - prev[m] < 0 else "") + wan(f[m] - prev[m]))
+        (label, wan(f[m]), wan(prev[m]), _signed(f[f"{m}_change"]))
         for label, m in THREE_PUBLIC_ROWS
     )
-    # The 合计 row's 增减 is the stated change, which is where a misprint shows.
-    total_change = f["three_public_total_change"]
-    three = (three[0][:3] + (("-" if total_change < 0 else "") + wan(total_change),), *three[1:])
     return (
         Table("部门收支预算总表", "万元", ("项目", "预算数"), summary),
         Table(

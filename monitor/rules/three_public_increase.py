@@ -23,6 +23,10 @@ PARTS = [
 ]
 STATED = {m: f"{m}_change" for m in PARTS if m != "three_public_vehicle_purchase"}
 STATED.pop("three_public_vehicle_operation")
+# 购置 and 运行维护 are two lines of one 三公 part, 公务用车购置及运行维护费: a car bought
+# out of a shrinking vehicle line moves money between them without any rise of 三公, so
+# they are judged through that line and alone only where the document does not give it.
+VEHICLE_LINES = ("three_public_vehicle_purchase", "three_public_vehicle_operation")
 
 
 class ThreePublicIncreaseRule:
@@ -50,6 +54,9 @@ class ThreePublicIncreaseRule:
         """The rise of ``metric`` over last year beyond rounding, or as stated; None if none."""
         now, before = getattr(row, metric), getattr(row, f"prev_{metric}")
         consecutive_year = row.prev_year == row.year - 1
+        vehicle = (row.three_public_vehicle, row.prev_three_public_vehicle)
+        if metric in VEHICLE_LINES and None not in vehicle:
+            return None
         if consecutive_year and now is not None and before is not None:
             tolerance = max(row.rounding or 0, row.prev_rounding or 0)
             if now - before > tolerance:

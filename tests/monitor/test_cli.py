@@ -65,7 +65,9 @@ def test_dismiss_needs_a_reason(db: str) -> None:
     assert result.exit_code != 0 and "--reason" in result.output
 
 
-def test_monitor_queues_one_delivery_per_alert_and_configured_channel(db: str, tmp_path: Path) -> None:
+def test_monitor_queues_one_delivery_per_alert_and_configured_channel(
+    db: str, tmp_path: Path
+) -> None:
     config = tmp_path / "bw.yaml"
     config.write_text(
         "alerts:\n"

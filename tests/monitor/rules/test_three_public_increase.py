@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy.orm import Session
 
 from monitor.rules.three_public_increase import ThreePublicIncreaseRule
@@ -54,3 +56,40 @@ def test_a_fall_is_silent(session: Session) -> None:
         ),
     )
     assert run(session, ThreePublicIncreaseRule()) == []
+
+
+def vehicle(year: int, purchase: str, operation: str, line: bool = True) -> dict[str, str]:
+    """The vehicle lines of a 三公 table in 万元, with or without their sum."""
+    lines = {"three_public_vehicle_purchase": purchase, "three_public_vehicle_operation": operation}
+    total = Decimal(purchase) + Decimal(operation)
+    return {**lines, "three_public_vehicle": str(total)} if line else lines
+
+
+def test_a_car_bought_out_of_a_shrinking_vehicle_line_is_silent(session: Session) -> None:
+    store(
+        session,
+        wan_disclosure(2021, "budget", vehicle(2021, "0", "12.40")),
+        wan_disclosure(2022, "budget", vehicle(2022, "3.50", "8.20")),  # a car replaced
+        wan_disclosure(2023, "budget", vehicle(2023, "0", "11.10")),  # and the usual running
+    )
+    assert run(session, ThreePublicIncreaseRule()) == []
+
+
+def test_a_vehicle_line_that_rises_alerts_once_for_the_line(session: Session) -> None:
+    store(
+        session,
+        wan_disclosure(2021, "budget", vehicle(2021, "0", "12.40")),
+        wan_disclosure(2022, "budget", vehicle(2022, "5.00", "8.20")),
+    )
+    alert = only(run(session, ThreePublicIncreaseRule()))
+    assert (alert.metric, alert.figures["increase"]) == ("three_public_vehicle", "8000.00")
+
+
+def test_without_the_vehicle_line_its_sub_lines_are_judged_alone(session: Session) -> None:
+    store(
+        session,
+        wan_disclosure(2021, "budget", vehicle(2021, "0", "12.40", line=False)),
+        wan_disclosure(2022, "budget", vehicle(2022, "3.50", "8.20", line=False)),
+    )
+    alert = only(run(session, ThreePublicIncreaseRule()))
+    assert alert.metric == "three_public_vehicle_purchase"

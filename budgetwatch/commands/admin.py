@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
+from pydantic import SecretStr
 
 from budgetwatch import render
 from budgetwatch.config import settings_reference
@@ -45,7 +47,24 @@ def config_check(db_url: str | None, config_file: Path | None, debug: bool, as_j
 
 
 @config_group.command("show")
-def config_show() -> None:
-    """List every setting with its default and meaning."""
+@common_options
+def config_show(db_url: str | None, config_file: Path | None, debug: bool) -> None:
+    """List every setting: its value in force, its default and its meaning (secrets masked)."""
+    settings = settings_from(config_file, db_url)
     for name, default, help_text in settings_reference():
-        click.echo(f"{name:28} {default:28} {help_text}")
+        value = shown_value(settings, name)
+        click.echo(f"{name:34} {value:34} (default {default})  {help_text}")
+
+
+def shown_value(settings: Any, dotted: str) -> str:
+    """The value in force for a dotted setting name, safe to print."""
+    value: Any = settings
+    for part in dotted.split("."):
+        value = getattr(value, part, None)
+    if isinstance(value, SecretStr):
+        return "********"
+    if isinstance(value, list):
+        return f"[{len(value)} entries]"
+    if dotted == "database_url" and isinstance(value, str):
+        return render.safe_url(value)
+    return str(value)

@@ -95,3 +95,16 @@ def test_unknown_command_exits_non_zero() -> None:
     result = run("no-such-command")
     assert result.returncode == 2
     assert "No such command" in result.stderr
+
+
+def test_config_show_lists_values_in_force_with_the_password_masked(tmp_path: Path) -> None:
+    config = tmp_path / "bw.yaml"
+    config.write_text(
+        "database_url: postgresql+psycopg://bw:topsecret@db:5432/bw\nextract:\n  workers: 3\n",
+        encoding="utf-8",
+    )
+    result = run("config", "show", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "topsecret" not in result.stdout
+    workers = next(line for line in result.stdout.splitlines() if line.startswith("extract.workers"))
+    assert workers.split()[1] == "3" and "(default 1)" in workers

@@ -37,8 +37,16 @@ def settings_from(config_file: Path | None, db_url: str | None) -> Settings:
 
 
 def open_database(url: str) -> Any:
-    """Migrate the database to the current schema and return a session factory."""
+    """Migrate the database to the current schema and return a session factory.
+
+    Inside a command, the factory's connection pool is closed when the command
+    ends, so an in-process caller (tests, the scheduler) leaks no connections.
+    """
     from storage.db import session_factory, upgrade
 
     upgrade(url)
-    return session_factory(url)
+    factory = session_factory(url)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(factory.kw["bind"].dispose)
+    return factory

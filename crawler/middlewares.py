@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
@@ -56,6 +57,27 @@ def repair_encoding(response: Response) -> Response:
     if resolve_encoding(encoding) == resolve_encoding(response.encoding):
         return response
     return response.replace(encoding=encoding)
+
+
+class CompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, without guessing the charset of the compressed bytes first.
+
+    Scrapy's middleware builds the decompressed response with ``response.replace``,
+    which reads ``response.encoding`` of the gzip bytes: for a page whose charset is
+    only in its ``<meta>`` (most GBK portals) that runs charset_normalizer over
+    binary data, the costliest step of a page, for a value then thrown away.
+    Handing it a plain ``Response`` skips that; the decompressed page's class and
+    encoding are worked out as before.
+    """
+
+    # Without the deprecated ``spider`` argument, like the other middlewares here.
+    def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
+        if isinstance(response, TextResponse) and response.headers.get(b"Content-Encoding"):
+            plain = {name: getattr(response, name) for name in Response.attributes}
+            response = Response(**plain)
+        return super().process_response(request, response)
 
 
 class CharsetMiddleware:

@@ -19,14 +19,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.content_store import MIME_TYPES, ContentStore, sniff_suffix
 from crawler.items import DocumentItem, Outcome
 from crawler.state import (
-    previous_state,
+    current_versions,
+    documents_by_source,
     record_extraction_error,
     record_fetch_failure,
     record_unchanged,
 )
 from storage import repository
 from storage.db import session_factory
-from storage.models import DocumentStatus
+from storage.models import Document, DocumentStatus, DocumentVersion
 
 logger = logging.getLogger(__name__)
 
@@ -98,9 +99,13 @@ class DocumentPipeline:
         store = ContentStore(Path(settings.get("BUDGETWATCH_STORE_DIR", "data/files")).resolve())
         return cls(crawler, session_factory(url), store, limits)
 
-    def open_spider(self) -> None:
-        # Not awaited: the workers load their dictionaries while the first pages come in.
-        self.warming = asyncio.ensure_future(asyncio.to_thread(self.workers.warm))
+    def warm_workers(self) -> None:
+        """Start the extraction workers, once, when the first document needs them."""
+        # Not at open: a crawl with nothing new to extract (a blocked or unchanged portal)
+        # then never waits seconds for workers it does not use.  Not awaited: the workers
+        # load their dictionaries while more pages come in.
+        if self.warming is None:
+            self.warming = asyncio.ensure_future(asyncio.to_thread(self.workers.warm))
 
     async def close_spider(self) -> None:
         """Finish recording and extracting what the crawl found, then stop the workers."""
@@ -116,9 +121,16 @@ class DocumentPipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, DocumentItem):
             return item
-        recorded: Recorded = await self.recorder.submit(item)
+        try:
+            recorded: Recorded = await self.recorder.submit(item)
+        except Exception:
+            # Not stored (the database went away): counted, so the crawl does not look
+            # complete; the next crawl finds the document again and stores it.
+            self.count("failed")
+            raise
         self.count(recorded.result)
         if recorded.extract_path is not None:
+            self.warm_workers()
             # Not awaited: extraction catches up in the background (close_spider waits for it).
             self.extractor.submit((item.url, recorded.extract_path))
         item.body = None  # the bytes are on disk now; don't keep them in memory
@@ -134,7 +146,10 @@ class DocumentPipeline:
         now = datetime.now(UTC)
         try:
             with self.lock, self.factory.begin() as session:
-                return [self.record_one(session, item, now) for item in items]
+                # One query for the batch's known documents, their versions and disclosures,
+                # instead of several per item.
+                known = documents_by_source(session, [item.url for item in items])
+                return [self.record_one(session, item, now, known) for item in items]
         except Exception:
             if len(items) == 1:
                 raise
@@ -146,45 +161,51 @@ class DocumentPipeline:
                 results.append(exc)
         return results
 
-    def record_one(self, session: Session, item: DocumentItem, now: datetime) -> Recorded:
+    def record_one(
+        self, session: Session, item: DocumentItem, now: datetime, known: dict[str, Document]
+    ) -> Recorded:
         """Write one item's rows (whole documents only: a batch commits or rolls back together)."""
         if item.outcome is Outcome.FETCHED:
-            return self.record_fetched(session, item, now)
+            return self.record_fetched(session, item, now, known)
         if item.outcome is Outcome.NOT_MODIFIED:
             if not record_unchanged(session, item.url, now):
                 return Recorded("failed")
-            return Recorded("unchanged", self.pending_extraction(session, item.url))
+            document = known.get(item.url) or repository.get_document(session, item.url)
+            version = document.current_version if document else None
+            return Recorded("unchanged", self.pending_extraction(version))
         record_fetch_failure(
             session, item.url, item.error or item.outcome.value, FAILURE_STATUS[item.outcome], now,
             title=item.title, referrer=item.referrer,
         )  # fmt: skip
         return Recorded("failed")
 
-    def record_fetched(self, session: Session, item: DocumentItem, now: datetime) -> Recorded:
+    def record_fetched(
+        self, session: Session, item: DocumentItem, now: datetime, known: dict[str, Document]
+    ) -> Recorded:
         """Store the bytes and record the version; new or changed bytes are extracted."""
         assert item.body is not None
-        before, _status = previous_state(session, item.url)
+        before = known[item.url].sha256 if item.url in known else None
         suffix = sniff_suffix(item.body, item.suffix_hint, item.content_type)
         sha256, path = self.store.put(item.body, suffix)
         mime = (item.content_type or "").split(";")[0].strip().lower()
         if not mime or mime == "application/octet-stream":
             mime = MIME_TYPES.get(suffix, mime or "application/octet-stream")
-        repository.record_document(
+        version = repository.record_document(
             session, item.url, sha256, len(item.body), mime, now,
             title=item.title, referrer=item.referrer, published_date=item.published,
             etag=item.etag, last_modified=item.last_modified, store_path=str(path),
         )  # fmt: skip
+        known[item.url] = version.document  # the same URL again in this batch is not new
         result = "new" if before is None else "changed" if before != sha256 else "unchanged"
-        return Recorded(result, self.pending_extraction(session, item.url))
+        return Recorded(result, self.pending_extraction(version))
 
-    def pending_extraction(self, session: Session, source: str) -> Path | None:
+    @staticmethod
+    def pending_extraction(version: DocumentVersion | None) -> Path | None:
         """The stored file of a current version not yet extracted (also after an interrupted crawl)."""
-        document = repository.get_document(session, source)
-        version = document.current_version if document else None
-        if document is None or version is None or version.disclosure is not None:
+        if version is None or version.document.error or not version.store_path:
+            return None  # nothing stored, or extraction already failed on these bytes
+        if version.disclosure is not None:
             return None
-        if document.error or not version.store_path:
-            return None  # extraction already failed on these bytes
         path = Path(version.store_path)
         return path if path.suffix.lstrip(".") in EXTRACTABLE else None
 
@@ -235,14 +256,11 @@ def extract_and_store(tasks: list[tuple[Path, str]], database_url: str) -> list[
     if key not in _worker_factories:
         _worker_factories[key] = session_factory(database_url)
     with _worker_factories[key].begin() as session:
-        stored = {source for source, _ in found}
+        versions = current_versions(session, [source for source, _ in found])
         for source, disclosure in found:
-            document = repository.get_document(session, source)
-            version = document.current_version if document else None
-            if version is None:
-                stored.discard(source)  # gone meanwhile: nothing to attach it to
-                continue
-            repository.store_disclosure(session, version, disclosure)
+            if source in versions:  # else gone meanwhile: nothing to attach it to
+                repository.store_disclosure(session, versions[source], disclosure)
+        stored = set(versions)
     return [
         (ok and source in stored, error)
         for (ok, error), (_, source) in zip(results, tasks, strict=True)
@@ -310,7 +328,7 @@ class ExtractionWorkers:
         self.lock = threading.Lock()  # the pool serves one caller at a time
 
     def warm(self) -> None:
-        """Start the workers and load their dictionaries (while the crawl starts up)."""
+        """Start the workers and load their dictionaries (while the crawl goes on)."""
         with self.lock:
             for _outcome in self.pool.map(warm_up, [()] * self.size):
                 pass

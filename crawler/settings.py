@@ -20,6 +20,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy starts this many asyncio tasks for every response's output (default 100); a page
+# yields one document at most plus its links, so 100 tasks per page were pure overhead.
+CONCURRENT_ITEMS = 16
 DOWNLOAD_DELAY = 0.5
 
 # Robustness: retries on 5xx and timeouts (RetryMiddleware), a timeout, a size cap that
@@ -40,6 +43,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
     "crawler.middlewares.AntiBotMiddleware": 570,
     "crawler.middlewares.CharsetMiddleware": 585,
+    # Scrapy's decompression at its own place, minus a wasted charset guess (see there).
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.CompressionMiddleware": 590,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.DocumentPipeline": 300,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from storage import repository
 from storage.db import session_factory
@@ -39,6 +40,29 @@ def known_versions(database_url: str) -> dict[str, KnownVersion]:
     }
 
 
+def current_versions(session: Session, sources: Sequence[str]) -> dict[str, DocumentVersion]:
+    """The current version of each of ``sources`` that has one, with its disclosure loaded."""
+    if not sources:
+        return {}
+    query = (
+        select(Document.source, DocumentVersion)
+        .join(DocumentVersion, DocumentVersion.document_id == Document.id)
+        .where(Document.source.in_(sources), DocumentVersion.sha256 == Document.sha256)
+        .options(selectinload(DocumentVersion.disclosure))
+    )
+    return {source: version for source, version in session.execute(query).tuples()}
+
+
+def documents_by_source(session: Session, sources: Sequence[str]) -> dict[str, Document]:
+    """The known documents among ``sources``, with their versions and disclosures loaded."""
+    query = (
+        select(Document)
+        .where(Document.source.in_(set(sources)))
+        .options(selectinload(Document.versions).selectinload(DocumentVersion.disclosure))
+    )
+    return {document.source: document for document in session.scalars(query)}
+
+
 def record_unchanged(session: Session, source: str, seen_at: datetime) -> bool:
     """Note that ``source`` still has its current bytes (a 304); False if nothing was stored."""
     document = repository.get_document(session, source)
@@ -56,14 +80,6 @@ def record_extraction_error(session: Session, source: str, error: str) -> None:
     if document is not None:
         document.error = f"extraction failed: {error}"
         session.flush()
-
-
-def previous_state(session: Session, source: str) -> tuple[str | None, DocumentStatus | None]:
-    """The current sha256 and status of ``source`` before this crawl touched it."""
-    document = repository.get_document(session, source)
-    if document is None:
-        return None, None
-    return document.sha256, DocumentStatus(document.status)
 
 
 def record_fetch_failure(

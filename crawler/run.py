@@ -5,11 +5,13 @@ Twisted's reactor cannot be restarted, so every crawl gets a fresh process
 own session: Ctrl-C and SIGTERM reach the parent, which asks the
 child to stop once; Scrapy then closes the spider cleanly and the pipeline's
 transactions (whole documents only) leave no half-written rows, so a rerun continues
-without duplicates.  A second Ctrl-C forces the child down.
+without duplicates.  A second Ctrl-C forces the child down.  If the parent dies
+(kill -9), the child notices and stops the same clean way instead of crawling on alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -103,15 +105,45 @@ def crawl_here(
     )
 
 
-def _child_main(fd: int) -> None:
+ORPHAN_POLL_SECONDS = 0.5
+ORPHAN_FORCE_SECONDS = 60.0  # a clean stop that takes longer than this is forced
+
+
+def _stop_when_orphaned(parent: int) -> None:
+    """Stop this crawl cleanly if the process that started it dies (kill -9, OOM killer).
+
+    The crawl runs in a session of its own, so killing the parent's process group
+    does not reach it; without this it would crawl on, unwatched, beside the next run.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_POLL_SECONDS)
+        print("crawl: the budgetwatch process that started this crawl is gone; stopping",
+              file=sys.stderr, flush=True)  # fmt: skip
+        os.kill(os.getpid(), signal.SIGTERM)  # Scrapy's clean stop: whole documents only
+        time.sleep(ORPHAN_FORCE_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)  # a second SIGTERM forces Scrapy down
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
+
+
+def _child_main(fd: int, parent: int) -> None:
     """Entry point of the crawl process: the job comes on stdin, messages go back on ``fd``."""
+    _stop_when_orphaned(parent)
     conn = Connection(fd)
     job: CrawlJob = pickle.load(sys.stdin.buffer)
+
+    def send(message: tuple[str, Any]) -> None:
+        # A dead parent reads nothing: the orphan watch stops the crawl, no need to fail here.
+        with contextlib.suppress(BrokenPipeError):
+            conn.send(message)
+
     try:
-        summary = crawl_here(job, lambda progress: conn.send(("progress", progress)))
-        conn.send(("summary", summary))
+        summary = crawl_here(job, lambda progress: send(("progress", progress)))
+        send(("summary", summary))
     except BaseException as exc:
-        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        send(("error", f"{type(exc).__name__}: {exc}"))
         raise
     finally:
         conn.close()
@@ -162,7 +194,7 @@ def run_crawl(
 ) -> CrawlSummary:
     """Run ``job`` in a fresh Python process; progress goes to ``on_progress``; return the summary."""
     read_fd, write_fd = os.pipe()
-    command = [sys.executable, "-m", "crawler.run", str(write_fd)]
+    command = [sys.executable, "-m", "crawler.run", str(write_fd), str(os.getpid())]
     # A new session: the terminal's Ctrl-C reaches only us, and we relay one clean stop.
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, pass_fds=(write_fd,), start_new_session=True
@@ -187,4 +219,4 @@ if __name__ == "__main__":
     # Import by name so pickled results name crawler.run, not __main__, for the parent.
     from crawler.run import _child_main as child_main
 
-    child_main(int(sys.argv[1]))
+    child_main(int(sys.argv[1]), int(sys.argv[2]))

@@ -44,7 +44,7 @@ def decode_bytes(data: bytes, declared: str | None = None, where: str = "") -> s
 
 
 # Control bytes that never occur in text (tab, newline, vertical tab, form feed and CR do).
-_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
+_CONTROL_BYTES = bytes(b for b in range(32) if not 9 <= b <= 13)
 
 
 def looks_binary(data: bytes) -> bool:

@@ -39,12 +39,12 @@ class Recorded:
 class Receiver:
     """Scripted answers in order, then 200 OK; requests recorded with a condition to wait on."""
 
-    def __init__(self, family: socket.AddressFamily = socket.AF_INET) -> None:
+    def __init__(self, family: socket.AddressFamily = socket.AF_INET, port: int = 0) -> None:
         self.answers: deque[Answer] = deque()
         self.requests: list[Recorded] = []
         self.changed = threading.Condition()
         self.held: list[threading.Event] = []
-        self.server = _server(self, family)
+        self.server = _server(self, family, port)
         host, port = self.server.server_address[:2]
         self.host = f"[{host}]" if family == socket.AF_INET6 else str(host)
         self.port = int(port)
@@ -73,7 +73,7 @@ class Receiver:
         self.thread.join(10)
 
 
-def _server(receiver: Receiver, family: socket.AddressFamily) -> ThreadingHTTPServer:
+def _server(receiver: Receiver, family: socket.AddressFamily, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("Content-Length") or 0)
@@ -102,4 +102,4 @@ def _server(receiver: Receiver, family: socket.AddressFamily) -> ThreadingHTTPSe
         daemon_threads = True
 
     host = "::1" if family == socket.AF_INET6 else "127.0.0.1"
-    return Server((host, 0), Handler)
+    return Server((host, port), Handler)

@@ -32,8 +32,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Each benchmark prints its figure and a ratio against a baseline run in the same process.
 bench: install
 	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/crawl.py --pages 6000
+	$(BIN)/python bench/monitor.py --postgres-url $${BUDGETWATCH_BENCH_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BindParameter, Table, literal, select, true
+from sqlalchemy import BindParameter, Select, Table, literal, select, true
 from sqlalchemy.orm import Session
 
 from monitor.scope import Scope
@@ -49,6 +49,25 @@ class RuleContext:
         if self.scope.full:
             return true()  # a full pass reads every figure anyway: scanning is right
         return column.in_(select(self.sheet.c.id))
+
+    def sheet_figures(self) -> Select[Any]:
+        """Figures of the disclosures in this pass, with their document source and subject."""
+        sheet = self.sheet
+        return (
+            select(
+                FigureRow,
+                Document.source,
+                sheet.c.region,
+                sheet.c.department,
+                sheet.c.year,
+                sheet.c.kind,
+            )
+            .join(sheet, sheet.c.id == FigureRow.disclosure_id)
+            .where(self.in_sheet(FigureRow.disclosure_id))
+            .join(DisclosureRow, DisclosureRow.id == FigureRow.disclosure_id)
+            .join(DocumentVersion, DocumentVersion.id == DisclosureRow.document_version_id)
+            .join(Document, Document.id == DocumentVersion.document_id)
+        )
 
     def execute(self, statement: Any) -> list[Any]:
         """Run a query in the session (its transaction's connection holds the temporary tables)."""

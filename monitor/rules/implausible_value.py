@@ -13,7 +13,7 @@ from monitor.rules.three_public_increase import PARTS
 from monitor.sheet import MONEY_UNITS
 from monitor.wording import kind_word, metric_name, subject, wan
 from storage.metrics import MONEY_METRICS, is_change
-from storage.models import DisclosureRow, Document, DocumentVersion, FigureRow, TargetRow
+from storage.models import FigureRow, TargetRow
 from storage.monitoring import AlertCandidate
 
 NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*$")
@@ -38,21 +38,8 @@ class ImplausibleValueRule:
 
     def bad_figures(self, ctx: RuleContext) -> Iterator[tuple[tuple[int, str], AlertCandidate]]:
         """Money figures beyond the believable maximum, or written in an unknown unit."""
-        sheet = ctx.sheet
         query = (
-            select(
-                FigureRow,
-                Document.source,
-                sheet.c.region,
-                sheet.c.department,
-                sheet.c.year,
-                sheet.c.kind,
-            )
-            .join(sheet, sheet.c.id == FigureRow.disclosure_id)
-            .where(ctx.in_sheet(FigureRow.disclosure_id))
-            .join(DisclosureRow, DisclosureRow.id == FigureRow.disclosure_id)
-            .join(DocumentVersion, DocumentVersion.id == DisclosureRow.document_version_id)
-            .join(Document, Document.id == DocumentVersion.document_id)
+            ctx.sheet_figures()
             .where(
                 FigureRow.chosen.is_(True),
                 or_(

@@ -7,12 +7,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from monitor.context import RuleContext, candidate, figure_evidence, subject_of
 from monitor.sheet import MONEY_UNITS, unit_in_last_place
 from monitor.wording import kind_word, metric_name, subject, wan
-from storage.models import DisclosureRow, Document, DocumentVersion, FigureRow
+from storage.models import FigureRow
 from storage.monitoring import AlertCandidate
 
 
@@ -32,21 +30,8 @@ class NarrativeTableMismatchRule:
 
     def find(self, ctx: RuleContext) -> Iterator[AlertCandidate]:
         """One alert per (disclosure, metric) whose two sides disagree beyond rounding."""
-        sheet = ctx.sheet
         query = (
-            select(
-                FigureRow,
-                Document.source,
-                sheet.c.region,
-                sheet.c.department,
-                sheet.c.year,
-                sheet.c.kind,
-            )
-            .join(sheet, sheet.c.id == FigureRow.disclosure_id)
-            .where(ctx.in_sheet(FigureRow.disclosure_id))
-            .join(DisclosureRow, DisclosureRow.id == FigureRow.disclosure_id)
-            .join(DocumentVersion, DocumentVersion.id == DisclosureRow.document_version_id)
-            .join(Document, Document.id == DocumentVersion.document_id)
+            ctx.sheet_figures()
             .where(FigureRow.conflict.is_(True))
             .order_by(FigureRow.disclosure_id, FigureRow.metric, FigureRow.id)
         )

@@ -38,12 +38,17 @@ SEED = {
 }
 
 
-def test_the_seed_document_alone_raises_nothing(session: Session) -> None:
-    figures = {
+def seed_figures() -> dict[str, Figure]:
+    """The worked example's figures, as the extractor would give them (万元 narrative)."""
+    return {
         m: Figure(m, Decimal(v), "万元", Evidence(text, 1), raw)
         for m, (v, raw, text) in SEED.items()
     }
-    seed = Disclosure(
+
+
+def seed_disclosure(figures: dict[str, Figure]) -> Disclosure:
+    """The seed document (中共固安县委组织部 2021 budget) with the given figures."""
+    return Disclosure(
         "http://www.guan.gov.cn/zzb/2021/yusuan.pdf",
         "pdf",
         "固安县",
@@ -54,31 +59,23 @@ def test_the_seed_document_alone_raises_nothing(session: Session) -> None:
         tuple(figures.values()),
         pages=12,
     )
+
+
+def test_the_seed_document_alone_raises_nothing(session: Session) -> None:
+    figures = seed_figures()
+    seed = seed_disclosure(figures)
     save(session, seed)
     report = monitor.evaluate(session, now=NOW, settings=MonitorSettings())
     assert [a.message for a in report.new] == []
 
 
 def test_the_seed_with_a_broken_sum_is_caught(session: Session) -> None:
-    figures = {
-        m: Figure(m, Decimal(v), "万元", Evidence(text, 1), raw)
-        for m, (v, raw, text) in SEED.items()
-    }
+    figures = seed_figures()
     # 0.01万元 off is rounding at most; 0.05万元 off is a real error in a 万元 document.
     figures["three_public_reception"] = Figure(
         "three_public_reception", Decimal(7800), "万元", Evidence("公务接待费0.78万元", 1), "0.78"
     )
-    seed = Disclosure(
-        "http://www.guan.gov.cn/zzb/2021/yusuan.pdf",
-        "pdf",
-        "固安县",
-        "中共固安县委组织部",
-        2021,
-        "budget",
-        figures,
-        tuple(figures.values()),
-        pages=12,
-    )
+    seed = seed_disclosure(figures)
     save(session, seed)
     assert monitor.evaluate(session, now=NOW, settings=MonitorSettings()).new == []
     figures["three_public_reception"] = Figure(

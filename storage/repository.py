@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.errors import InputError
 from storage.models import (
@@ -190,9 +193,13 @@ def _figure_plan(disclosure: Disclosure) -> list[dict[str, Any]]:
     """One row per candidate, the chosen value per metric marked, conflicts flagged."""
     conflicting = [side for c in disclosure.conflicts for side in (c.chosen, c.other)]
     figures: list[Figure] = list(disclosure.candidates)
+    # Extraction hands over chosen values and conflict sides as the candidate objects
+    # themselves: an identity check spares comparing field by field with every candidate
+    # (a profile hot spot); an equal copy is still found by the scan.
+    present = {id(figure) for figure in figures}
     # Chosen values and conflict sides normally are candidates too; never lose one that isn't.
     for figure in [*disclosure.figures.values(), *conflicting]:
-        if figure not in figures:
+        if id(figure) not in present and figure not in figures:
             figures.append(figure)
     unmarked = dict(disclosure.figures)
     rows = []
@@ -218,21 +225,6 @@ def notes_of(session: Session, disclosure_id: int) -> list[DocumentNoteRow]:
     """The quality notes stored for a disclosure, in document order."""
     query = select(DocumentNoteRow).where(DocumentNoteRow.disclosure_id == disclosure_id)
     return list(session.scalars(query.order_by(DocumentNoteRow.id)))
-
-
-def _insert_rows(
-    session: Session, model: type[Any], disclosure_id: int, rows: list[dict[str, Any]]
-) -> None:
-    """Insert a disclosure's child rows in one executemany.
-
-    Core on the model's table, not ORM objects one by one: the unit of work cost more than
-    the extraction itself.  The table's column types (the Money TypeDecorator) still convert
-    every value on the way in.
-    """
-    if rows:
-        session.execute(
-            insert(model.__table__), [{**values, "disclosure_id": disclosure_id} for values in rows]
-        )
 
 
 def _disclosure_fields(disclosure: Disclosure) -> dict[str, Any]:
@@ -269,15 +261,19 @@ def _unchanged(
     )
 
 
-def store_disclosure(
-    session: Session,
-    version: DocumentVersion,
-    disclosure: Disclosure,
-    *,
-    extracted_at: datetime | None = None,
-) -> DisclosureRow:
-    """Store what was extracted from ``version``; the same result again changes nothing."""
-    extracted_at = _aware(extracted_at or datetime.now(UTC), "extracted_at")
+@dataclass(frozen=True)
+class _Plan:
+    """The rows one disclosure becomes, checked and converted before anything is written."""
+
+    version: DocumentVersion
+    fields: dict[str, Any]
+    figures: list[dict[str, Any]]
+    targets: list[dict[str, Any]]
+    notes: list[dict[str, Any]]
+
+
+def _plan(version: DocumentVersion, disclosure: Disclosure) -> _Plan:
+    """The rows of ``disclosure``; an InputError names the document it came from."""
     try:
         fields = _disclosure_fields(disclosure)
         figures = _figure_plan(disclosure)
@@ -286,33 +282,206 @@ def store_disclosure(
     targets = [_target_fields(target) for target in disclosure.targets]
     # Duck-typed disclosures from before quality notes existed have none.
     notes = [_note_fields(note) for note in getattr(disclosure, "notes", ())]
-    row = version.disclosure
-    # Notes count as part of the extraction: a change replaces the figures too, whose new
-    # ids tell the monitor's next incremental pass to look at this disclosure again.
-    if (
-        row is not None
-        and _unchanged(row, fields, figures, targets)
-        and _rows_match(notes_of(session, row.id), notes)
-    ):
-        return row
+    return _Plan(version, fields, figures, targets, notes)
+
+
+def _rounds(plans: Sequence[_Plan]) -> list[list[int]]:
+    """Indexes of ``plans`` split so no version occurs twice in a round, order kept per version.
+
+    A version given twice is stored twice, the second time over the first, as one call per
+    item would; within a round each version's disclosure is looked up and written once.
+    """
+    rounds: list[list[int]] = []
+    occurrences: dict[int, int] = {}
+    for index, plan in enumerate(plans):
+        seen = occurrences.get(id(plan.version), 0)
+        occurrences[id(plan.version)] = seen + 1
+        if seen == len(rounds):
+            rounds.append([])
+        rounds[seen].append(index)
+    return rounds
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
+    """``ids`` in slices small enough for one IN list (SQLite and psycopg cap bind parameters)."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def _load_disclosures(session: Session, versions: Sequence[DocumentVersion]) -> None:
+    """Load ``version.disclosure`` of every version not loaded yet, in one query, not one each."""
+    unloaded = {v.id: v for v in versions if "disclosure" in sa_inspect(v).unloaded}
+    found: dict[int, DisclosureRow] = {}
+    for ids in _chunks(list(unloaded)):
+        query = select(DisclosureRow).where(DisclosureRow.document_version_id.in_(ids))
+        found.update((row.document_version_id, row) for row in session.scalars(query))
+    for version_id, version in unloaded.items():
+        set_committed_value(version, "disclosure", found.get(version_id))
+
+
+def _children(
+    session: Session, model: type[Any], disclosure_ids: Sequence[int]
+) -> dict[int, list[Any]]:
+    """The stored rows of ``model`` of each disclosure, in id (document) order."""
+    groups: dict[int, list[Any]] = {disclosure_id: [] for disclosure_id in disclosure_ids}
+    for ids in _chunks(disclosure_ids):
+        query = select(model).where(model.disclosure_id.in_(ids)).order_by(model.id)
+        for child in session.scalars(query):
+            groups[child.disclosure_id].append(child)
+    return groups
+
+
+def _load_children(
+    session: Session, rows: Sequence[DisclosureRow]
+) -> dict[int, list[DocumentNoteRow]]:
+    """Load the figures and targets of ``rows`` where not loaded, and return their notes.
+
+    Three queries for the whole batch instead of three lazy loads per disclosure.
+    """
+    ids = [row.id for row in rows]
+    for name, model in (("figures", FigureRow), ("targets", TargetRow)):
+        pending = [row for row in rows if name in sa_inspect(row).unloaded]
+        groups = _children(session, model, [row.id for row in pending])
+        for row in pending:
+            set_committed_value(row, name, groups[row.id])
+    return _children(session, DocumentNoteRow, ids)
+
+
+def _update(row: DisclosureRow, plan: _Plan, extracted_at: datetime) -> None:
+    """Give ``row`` the document-level values of a re-extraction."""
+    for name, value in plan.fields.items():
+        setattr(row, name, value)
+    row.extracted_at = extracted_at
+
+
+def _drop_children(session: Session, row: DisclosureRow, notes: list[DocumentNoteRow]) -> None:
+    """Delete the figures, targets and notes ``row`` had when the batch began, at the flush."""
+    # The collections still hold the old rows: the Core inserts bypassed the session.
+    row.figures, row.targets = [], []  # delete-orphan deletes them
+    for note in notes:
+        session.delete(note)
+
+
+def _insert_disclosures(session: Session, plans: Sequence[_Plan], extracted_at: datetime) -> None:
+    """Insert a DisclosureRow for each plan in one statement, and attach each to its version.
+
+    RETURNING hands back persistent rows without a SELECT.  They are matched to their versions
+    by document_version_id (unique), not by position: asking SQLAlchemy for parameter order
+    makes it send one INSERT per row on SQLite, which cannot promise RETURNING's order.
+    """
+    if not plans:
+        return
+    values = [
+        {**plan.fields, "document_version_id": plan.version.id, "extracted_at": extracted_at}
+        for plan in plans
+    ]
+    created = session.scalars(insert(DisclosureRow).returning(DisclosureRow), values)
+    by_version = {row.document_version_id: row for row in created}
+    for plan in plans:
+        row = by_version[plan.version.id]
+        # Committed state, not assignment: the rows exist already, nothing is left to flush.
+        set_committed_value(plan.version, "disclosure", row)
+        set_committed_value(row, "version", plan.version)
+
+
+def _insert_children(session: Session, written: Sequence[tuple[DisclosureRow, _Plan]]) -> None:
+    """Insert the figures, targets and notes of every written disclosure: one executemany each.
+
+    Core on the model's table, not ORM objects one by one: the unit of work cost more than
+    the extraction itself.  The table's column types (the Money TypeDecorator) still convert
+    every value on the way in.  Rows go in plan order, so ids keep each disclosure's order.
+    """
+    children: tuple[tuple[type[Any], str], ...] = (
+        (FigureRow, "figures"),
+        (TargetRow, "targets"),
+        (DocumentNoteRow, "notes"),
+    )
+    for model, name in children:
+        values = [
+            {**child, "disclosure_id": row.id}
+            for row, plan in written
+            for child in getattr(plan, name)
+        ]
+        if values:
+            session.execute(insert(model.__table__), values)
+
+
+def _stored(plan: _Plan) -> DisclosureRow:
+    """The row stored for ``plan``'s version, once its round has run."""
+    row = plan.version.disclosure
     if row is None:
-        row = DisclosureRow(version=version, extracted_at=extracted_at, **fields)
-        session.add(row)
-    else:
-        # A re-extraction (a better parser) replaces the old rows wholesale.
-        for name, value in fields.items():
-            setattr(row, name, value)
-        row.extracted_at = extracted_at
-        row.figures, row.targets = [], []  # delete-orphan deletes the old rows at the flush
-        for old in notes_of(session, row.id):
-            session.delete(old)
-    session.flush()
-    _insert_rows(session, FigureRow, row.id, figures)
-    _insert_rows(session, TargetRow, row.id, targets)
-    _insert_rows(session, DocumentNoteRow, row.id, notes)
-    # The collections load from the rows just inserted when the caller reads them.
-    session.expire(row, ["figures", "targets"])
+        raise AssertionError(f"version {plan.version.id}: no disclosure after storing one")
     return row
+
+
+def _store_round(session: Session, plans: Sequence[_Plan], extracted_at: datetime) -> None:
+    """Store plans of distinct versions; afterwards each ``plan.version.disclosure`` is stored."""
+    _load_disclosures(session, [plan.version for plan in plans])
+    existing = [row for plan in plans if (row := plan.version.disclosure) is not None]
+    notes = _load_children(session, existing)
+    written, replaced = [], []
+    for plan in plans:
+        row = plan.version.disclosure
+        if row is None:
+            written.append(plan)
+        # Notes count as part of the extraction: a change replaces the figures too, whose new
+        # ids tell the monitor's next incremental pass to look at this disclosure again.
+        elif not (
+            _unchanged(row, plan.fields, plan.figures, plan.targets)
+            and _rows_match(notes[row.id], plan.notes)
+        ):
+            _update(row, plan, extracted_at)  # a re-extraction (a better parser) replaces it all
+            written.append(plan)
+            replaced.append(row)
+    if not written:
+        return  # all unchanged: nothing to write, nothing to flush
+    _insert_disclosures(
+        session, [plan for plan in written if plan.version.disclosure is None], extracted_at
+    )
+    _insert_children(session, [(_stored(plan), plan) for plan in written])
+    # Old children go only after the new ones are in: SQLite hands out max(rowid) + 1, so
+    # deleting first would give a disclosure holding the highest ids the same ids again,
+    # and the monitor's watermark would never see the change.
+    for row in replaced:
+        _drop_children(session, row, notes[row.id])
+    session.flush()
+    for plan in written:
+        # The collections load from the rows just inserted when the caller reads them.
+        session.expire(_stored(plan), ["figures", "targets"])
+
+
+def store_disclosures(
+    session: Session,
+    items: Sequence[tuple[DocumentVersion, Disclosure]],
+    *,
+    extracted_at: datetime | None = None,
+) -> list[DisclosureRow]:
+    """Store what was extracted from each version, as ``store_disclosure`` would one by one.
+
+    Returns the stored row of each item, in order.  An unchanged result writes nothing; a
+    changed one replaces the version's rows wholesale.  Every disclosure is checked before
+    anything is written, so one invalid disclosure fails the whole call (an InputError naming
+    its document) and writes nothing; the caller may retry the others alone.
+    The new rows of a batch take one INSERT per table, not one per disclosure and table.
+    """
+    extracted_at = _aware(extracted_at or datetime.now(UTC), "extracted_at")
+    plans = [_plan(version, disclosure) for version, disclosure in items]
+    if any(plan.version.id is None for plan in plans):
+        session.flush()  # the Core inserts need each version's id
+    for indexes in _rounds(plans):
+        _store_round(session, [plans[index] for index in indexes], extracted_at)
+    # After the last round each version holds its final row: also what repeats must return.
+    return [_stored(plan) for plan in plans]
+
+
+def store_disclosure(
+    session: Session,
+    version: DocumentVersion,
+    disclosure: Disclosure,
+    *,
+    extracted_at: datetime | None = None,
+) -> DisclosureRow:
+    """Store what was extracted from ``version``; the same result again changes nothing."""
+    return store_disclosures(session, [(version, disclosure)], extracted_at=extracted_at)[0]
 
 
 def disclosures_for(

@@ -164,6 +164,19 @@ def is_attachment_link(url: str, text: str = "") -> bool:
     return bool(DOWNLOAD_HANDLERS.search(urlsplit(url).path))
 
 
+# Anything is_attachment_link could accept contains one of these (a suffix, a handler name,
+# or percent-encoding that might hide one); most anchors of a page (menus, friends' links)
+# contain none and are dropped before their URL is resolved.
+_MAYBE_ATTACHMENT = re.compile(
+    r"\.(?:" + "|".join(ATTACHMENT_SUFFIXES) + r")|down|getfile|%", re.I
+)
+
+
+def may_be_attachment(href: str, text: str) -> bool:
+    """A cheap first test on a raw href and link text: False only when no attachment is possible."""
+    return bool(_MAYBE_ATTACHMENT.search(href) or _MAYBE_ATTACHMENT.search(text))
+
+
 def parse_date(text: str) -> date | None:
     """The first full date in ``text`` (2021-03-02, 2021年3月2日, [2021.03.02]); not index numbers."""
     for match in _DATE.finditer(text):
@@ -222,12 +235,16 @@ _PARENT = etree.XPath("./parent::*")
 
 
 def page_links(
-    selector: object, base_url: str, keep: Callable[[str, str], bool] | None = None
+    selector: object,
+    base_url: str,
+    keep: Callable[[str, str], bool] | None = None,
+    maybe: Callable[[str, str], bool] | None = None,
 ) -> list[PageLink]:
     """Every followable link under a parsel ``selector``, titles from @title before the text.
 
     With ``keep``, only the links for which ``keep(url, title)`` holds (decided before the
-    costlier date lookup around each link).
+    costlier date lookup around each link); ``maybe(href, title)``, if given, is a cheaper
+    test on the raw href that may only reject what ``keep`` would reject too.
     """
     links = []
     for anchor in _ANCHORS(selector.root):  # type: ignore[attr-defined]
@@ -236,6 +253,8 @@ def page_links(
             continue
         text = " ".join(t.strip() for t in _TEXTS(anchor)).strip()
         title = (anchor.get("title") or "").strip() or text
+        if maybe is not None and not maybe(target, title):
+            continue
         url = canonical_url(base_url, target)
         if keep is not None and not keep(url, title):
             continue

@@ -8,6 +8,7 @@ conditional requests from the validators stored in the database.
 
 from __future__ import annotations
 
+import codecs
 import logging
 from pathlib import Path
 from typing import Any, Self
@@ -29,6 +30,7 @@ CHALLENGE_STATUSES = (403, 412, 521)
 STRONG_MARKERS = ("__jsl_clearance", "$_ts=window", "请开启JavaScript并刷新该页", "正在验证浏览器")
 WEAK_MARKERS = ("安全验证", "人机验证", "滑动验证", "document.cookie=")
 SHORT_BODY = 2000
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def decoded_encoding(body: bytes, declared: str | None) -> str:
@@ -54,9 +56,15 @@ def repair_encoding(response: Response) -> Response:
     declared = http_content_type_encoding(header.decode("latin-1") if header else None)
     declared = declared or html_body_declared_encoding(response.body)
     encoding = decoded_encoding(response.body, declared)
-    if resolve_encoding(encoding) == resolve_encoding(response.encoding):
+    # Compared with the declaration, not ``response.encoding``: asking the response runs
+    # Scrapy's charset inference over the whole body on every undeclared page, only to
+    # be replaced here.  A BOM outranks any declaration in Scrapy, so it is left to Scrapy.
+    same = declared is not None and resolve_encoding(encoding) == resolve_encoding(declared)
+    if same and not response.body.startswith(_BOMS):
         return response
-    return response.replace(encoding=encoding)
+    # Not response.replace(encoding=…): it reads every attribute first, the encoding too.
+    plain = {name: getattr(response, name) for name in Response.attributes}
+    return type(response)(**plain, encoding=encoding)
 
 
 class CompressionMiddleware(HttpCompressionMiddleware):

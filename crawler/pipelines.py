@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,16 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.content_store import MIME_TYPES, ContentStore, sniff_suffix
 from crawler.items import DocumentItem, Outcome
-from crawler.state import (
-    current_versions,
-    documents_by_source,
-    record_extraction_error,
-    record_fetch_failure,
-    record_unchanged,
-)
+from crawler.state import current_versions, record_extraction_error
 from storage import repository
 from storage.db import session_factory
-from storage.models import Document, DocumentStatus, DocumentVersion
+from storage.fetch_log import Fetch, FetchRecord, record_fetches
+from storage.models import DocumentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +33,9 @@ FAILURE_STATUS = {
     Outcome.BLOCKED: DocumentStatus.BLOCKED,
 }
 RECORD_BATCH = 200  # items per transaction, at most
-EXTRACT_BATCH_PER_WORKER = 8  # files handed to the worker pool at once, per worker
+# Files handed to the worker pool at once, per worker, at most: whatever has queued up, so a
+# worker that falls behind catches up in bigger batches (one transaction each).
+EXTRACT_BATCH_PER_WORKER = 32
 T = TypeVar("T")
 R = TypeVar("R")
 EXTRACTABLE = ("pdf", "doc", "docx", "xls", "xlsx", "zip", "wps", "et", "html")
@@ -65,8 +63,9 @@ class DocumentPipeline:
 
     Recording is batched: items that arrive while a batch is being written wait for the
     next one, which commits them together (one SQLite commit per batch, not per item).
-    Extraction runs in the background in worker processes, in batches, so the crawl does
-    not wait for it; closing the spider waits until every recorded document is extracted.
+    Extraction runs in the background in worker processes, fed by a thread of its own,
+    so the crawl does not wait for it; closing the spider waits until every recorded
+    document is extracted.
     """
 
     def __init__(
@@ -80,10 +79,11 @@ class DocumentPipeline:
         # SQLite has one writer: the recording batches and the extraction results take turns.
         self.lock = threading.Lock()
         self.recorder = Batcher(self.record_batch, RECORD_BATCH)
-        self.extractor = Batcher(self.extract_batch, limits.workers * EXTRACT_BATCH_PER_WORKER)
         # The workers store what they extract, through their own connections.
-        self.warming: asyncio.Future[None] | None = None
         self.workers = ExtractionWorkers(limits, factory.kw["bind"].url.render_as_string(False))
+        self.extractor = Feeder(
+            self.extract_batch, limits.workers * EXTRACT_BATCH_PER_WORKER, self.workers.warm
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -99,21 +99,11 @@ class DocumentPipeline:
         store = ContentStore(Path(settings.get("BUDGETWATCH_STORE_DIR", "data/files")).resolve())
         return cls(crawler, session_factory(url), store, limits)
 
-    def warm_workers(self) -> None:
-        """Start the extraction workers, once, when the first document needs them."""
-        # Not at open: a crawl with nothing new to extract (a blocked or unchanged portal)
-        # then never waits seconds for workers it does not use.  Not awaited: the workers
-        # load their dictionaries while more pages come in.
-        if self.warming is None:
-            self.warming = asyncio.ensure_future(asyncio.to_thread(self.workers.warm))
-
     async def close_spider(self) -> None:
         """Finish recording and extracting what the crawl found, then stop the workers."""
         try:
             await self.recorder.drain()
-            await self.extractor.drain()
-            if self.warming is not None:
-                await self.warming
+            await asyncio.to_thread(self.extractor.drain)
         finally:
             self.workers.close()
             self.factory.kw["bind"].dispose()
@@ -130,8 +120,7 @@ class DocumentPipeline:
             raise
         self.count(recorded.result)
         if recorded.extract_path is not None:
-            self.warm_workers()
-            # Not awaited: extraction catches up in the background (close_spider waits for it).
+            # Extraction catches up in the background (close_spider waits for it).
             self.extractor.submit((item.url, recorded.extract_path))
         item.body = None  # the bytes are on disk now; don't keep them in memory
         return item
@@ -144,12 +133,21 @@ class DocumentPipeline:
     def record_batch(self, items: list[DocumentItem]) -> list[Recorded | Exception]:
         """Record items in one transaction; if that fails, each alone (one bad item fails alone)."""
         now = datetime.now(UTC)
+        # Bytes go to the store first, outside the transaction: the store is keyed by
+        # content, so a batch rolled back and retried writes nothing twice.
+        fetches: list[Fetch | Exception] = []
+        for item in items:
+            try:
+                fetches.append(self.fetch_of(item))
+            except Exception as exc:  # the disk is full, say: this item fails, not the batch
+                fetches.append(exc)
+        ready = [fetch for fetch in fetches if isinstance(fetch, Fetch)]
         try:
             with self.lock, self.factory.begin() as session:
-                # One query for the batch's known documents, their versions and disclosures,
-                # instead of several per item.
-                known = documents_by_source(session, [item.url for item in items])
-                return [self.record_one(session, item, now, known) for item in items]
+                records = iter(record_fetches(session, ready, now))
+            return [
+                f if isinstance(f, Exception) else self.recorded(next(records)) for f in fetches
+            ]
         except Exception:
             if len(items) == 1:
                 raise
@@ -161,55 +159,36 @@ class DocumentPipeline:
                 results.append(exc)
         return results
 
-    def record_one(
-        self, session: Session, item: DocumentItem, now: datetime, known: dict[str, Document]
-    ) -> Recorded:
-        """Write one item's rows (whole documents only: a batch commits or rolls back together)."""
-        if item.outcome is Outcome.FETCHED:
-            return self.record_fetched(session, item, now, known)
+    def fetch_of(self, item: DocumentItem) -> Fetch:
+        """The fetch an item reports; fetched bytes are written to the content store."""
+        common = {"source": item.url, "title": item.title, "referrer": item.referrer}
         if item.outcome is Outcome.NOT_MODIFIED:
-            if not record_unchanged(session, item.url, now):
-                return Recorded("failed")
-            document = known.get(item.url) or repository.get_document(session, item.url)
-            version = document.current_version if document else None
-            return Recorded("unchanged", self.pending_extraction(version))
-        record_fetch_failure(
-            session, item.url, item.error or item.outcome.value, FAILURE_STATUS[item.outcome], now,
-            title=item.title, referrer=item.referrer,
-        )  # fmt: skip
-        return Recorded("failed")
-
-    def record_fetched(
-        self, session: Session, item: DocumentItem, now: datetime, known: dict[str, Document]
-    ) -> Recorded:
-        """Store the bytes and record the version; new or changed bytes are extracted."""
+            return Fetch(kind="unchanged", **common)
+        if item.outcome is not Outcome.FETCHED:
+            status = FAILURE_STATUS[item.outcome]
+            return Fetch(kind="failed", status=status, error=item.error or item.outcome.value,
+                         **common)  # fmt: skip
         assert item.body is not None
-        before = known[item.url].sha256 if item.url in known else None
         suffix = sniff_suffix(item.body, item.suffix_hint, item.content_type)
         sha256, path = self.store.put(item.body, suffix)
         mime = (item.content_type or "").split(";")[0].strip().lower()
         if not mime or mime == "application/octet-stream":
             mime = MIME_TYPES.get(suffix, mime or "application/octet-stream")
-        version = repository.record_document(
-            session, item.url, sha256, len(item.body), mime, now,
-            title=item.title, referrer=item.referrer, published_date=item.published,
-            etag=item.etag, last_modified=item.last_modified, store_path=str(path),
+        return Fetch(
+            kind="fetched", sha256=sha256, size=len(item.body), content_type=mime,
+            store_path=str(path), etag=item.etag, last_modified=item.last_modified,
+            published_date=item.published, **common,
         )  # fmt: skip
-        known[item.url] = version.document  # the same URL again in this batch is not new
-        result = "new" if before is None else "changed" if before != sha256 else "unchanged"
-        return Recorded(result, self.pending_extraction(version))
 
     @staticmethod
-    def pending_extraction(version: DocumentVersion | None) -> Path | None:
-        """The stored file of a current version not yet extracted (also after an interrupted crawl)."""
-        if version is None or version.document.error or not version.store_path:
-            return None  # nothing stored, or extraction already failed on these bytes
-        if version.disclosure is not None:
-            return None
-        path = Path(version.store_path)
-        return path if path.suffix.lstrip(".") in EXTRACTABLE else None
+    def recorded(record: FetchRecord) -> Recorded:
+        """The pipeline's view of a record: its counter, and the file to extract if any."""
+        path = Path(record.pending) if record.pending else None
+        if path is not None and path.suffix.lstrip(".") not in EXTRACTABLE:
+            path = None
+        return Recorded(record.result, path)
 
-    def extract_batch(self, tasks: list[tuple[str, Path]]) -> list[None | Exception]:
+    def extract_batch(self, tasks: list[tuple[str, Path]]) -> None:
         """Extract and store files in the worker processes; record the failures here."""
         outcomes = self.workers.extract_many(tasks)
         failed = [
@@ -218,15 +197,15 @@ class DocumentPipeline:
             if error
         ]
         if failed:
-            # A database error here is logged by the Batcher; the documents stay unextracted
+            # A database error here is logged by the Feeder; the documents stay unextracted
             # until the next crawl picks them up (pending_extraction).
             with self.lock, self.factory.begin() as session:
                 for source, error in failed:
                     record_extraction_error(session, source, error)
         assert self.crawler.stats is not None
         stored = sum(1 for stored, _error in outcomes if stored)
+        # Only this thread counts disclosures; the progress reporter just reads the value.
         self.crawler.stats.inc_value("budgetwatch/disclosures", stored)
-        return [None] * len(tasks)
 
 
 _worker_factories: dict[tuple[int, str], sessionmaker[Session]] = {}
@@ -257,9 +236,11 @@ def extract_and_store(tasks: list[tuple[Path, str]], database_url: str) -> list[
         _worker_factories[key] = session_factory(database_url)
     with _worker_factories[key].begin() as session:
         versions = current_versions(session, [source for source, _ in found])
-        for source, disclosure in found:
-            if source in versions:  # else gone meanwhile: nothing to attach it to
-                repository.store_disclosure(session, versions[source], disclosure)
+        # A document gone meanwhile has nothing to attach its disclosure to.
+        kept = [
+            (versions[source], disclosure) for source, disclosure in found if source in versions
+        ]
+        repository.store_disclosures(session, kept)
         stored = set(versions)
     return [
         (ok and source in stored, error)
@@ -310,6 +291,61 @@ class Batcher(Generic[T, R]):
         """Wait until every queued value is done."""
         while self.running is not None and not self.running.done():
             await asyncio.shield(self.running)
+
+
+class Feeder(Generic[T]):
+    """Hands queued values to ``work`` in batches, from a thread of its own.
+
+    Extraction waits on worker processes, not on the event loop: a thread that takes
+    whatever has queued up and hands it straight to the workers keeps them busy, where
+    a round trip through the (busy) event loop between batches left them idle.
+    The thread starts with the first value, and first calls ``start`` (loading the
+    workers' dictionaries while more pages come in); a crawl that finds nothing new
+    never starts workers at all.
+    """
+
+    def __init__(
+        self, work: Callable[[list[T]], None], limit: int, start: Callable[[], None]
+    ) -> None:
+        self.work, self.limit, self.start = work, limit, start
+        self.queue: queue.SimpleQueue[T | None] = queue.SimpleQueue()  # None: stop
+        self.thread: threading.Thread | None = None
+
+    def submit(self, value: T) -> None:
+        """Queue ``value`` (never blocks)."""
+        if self.thread is None:
+            self.thread = threading.Thread(target=self.run, name="extraction", daemon=True)
+            self.thread.start()
+        self.queue.put(value)
+
+    def run(self) -> None:
+        try:
+            self.start()
+        except Exception:
+            logger.exception("starting the extraction workers failed")
+        stopping = False
+        while not stopping:
+            first = self.queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.limit and not self.queue.empty():
+                value = self.queue.get()
+                if value is None:
+                    stopping = True
+                    break
+                batch.append(value)
+            try:
+                self.work(batch)
+            except Exception:
+                logger.exception("%s failed on a batch of %d", self.work.__name__, len(batch))
+
+    def drain(self) -> None:
+        """Wait until every queued value is done (blocks: call it from a thread)."""
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
 
 
 class ExtractionWorkers:

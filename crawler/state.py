@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from storage import repository
 from storage.db import session_factory
-from storage.models import Document, DocumentStatus, DocumentVersion
+from storage.models import Document, DocumentVersion
 
 
 @dataclass(frozen=True)
@@ -53,47 +52,9 @@ def current_versions(session: Session, sources: Sequence[str]) -> dict[str, Docu
     return {source: version for source, version in session.execute(query).tuples()}
 
 
-def documents_by_source(session: Session, sources: Sequence[str]) -> dict[str, Document]:
-    """The known documents among ``sources``, with their versions and disclosures loaded."""
-    query = (
-        select(Document)
-        .where(Document.source.in_(set(sources)))
-        .options(selectinload(Document.versions).selectinload(DocumentVersion.disclosure))
-    )
-    return {document.source: document for document in session.scalars(query)}
-
-
-def record_unchanged(session: Session, source: str, seen_at: datetime) -> bool:
-    """Note that ``source`` still has its current bytes (a 304); False if nothing was stored."""
-    document = repository.get_document(session, source)
-    if document is None or document.sha256 is None or document.size is None:
-        return False
-    repository.record_document(
-        session, source, document.sha256, document.size, document.content_type, seen_at
-    )
-    return True
-
-
 def record_extraction_error(session: Session, source: str, error: str) -> None:
     """Keep an extraction failure on the document row; its fetch still succeeded."""
     document = repository.get_document(session, source)
     if document is not None:
         document.error = f"extraction failed: {error}"
         session.flush()
-
-
-def record_fetch_failure(
-    session: Session,
-    source: str,
-    error: str,
-    status: DocumentStatus,
-    seen_at: datetime,
-    *,
-    title: str | None = None,
-    referrer: str | None = None,
-) -> None:
-    """``repository.record_failure`` plus where the link was found, which it does not take."""
-    document = repository.record_failure(session, source, error, seen_at, status=status)
-    document.title = document.title or title
-    document.referrer = document.referrer or referrer
-    session.flush()

@@ -28,6 +28,7 @@ from crawler.discovery import (
     holds_disclosure_text,
     is_attachment_link,
     is_column_link,
+    may_be_attachment,
     page_links,
     parse_date,
     script_links,
@@ -40,6 +41,13 @@ from crawler.spiders.outcomes import failure_outcome, soft_404
 
 Item = Request | DocumentItem
 _VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style)]")
+# The date shown on a detail page sits in its header, before the disclosure's own text.
+PUBLISHED_SCAN = 4000
+
+
+def visible_text(page: TextResponse) -> str:
+    """The page's text as a reader sees it (no scripts or styles)."""
+    return " ".join(_VISIBLE_TEXT(page.selector.root))
 
 
 class DisclosuresSpider(Spider):
@@ -200,7 +208,8 @@ class DisclosuresSpider(Spider):
     def parse_detail(self, response: Response) -> Iterator[Item]:
         """A disclosure's detail page: its attachments, and itself when it holds the text."""
         self.stat("pages")
-        page = self.stored_page(response) if response.status == 304 else repair_encoding(response)
+        # A fresh page was already re-decoded by CharsetMiddleware; a 304 brings no body.
+        page = self.stored_page(response) if response.status == 304 else response
         link: PageLink = response.meta["link"]
         if isinstance(page, TextResponse):
             for attachment in self.attachments(page):
@@ -208,11 +217,11 @@ class DisclosuresSpider(Spider):
                 yield self.document(named, page.url, response.meta["site"], detail=False)
         if response.status == 304:
             yield self.item(response, Outcome.NOT_MODIFIED)
-        elif isinstance(page, TextResponse) and self.holds_text(page):
-            published = link.published or parse_date(
-                " ".join(page.css("body ::text").getall()[:400])
-            )
-            yield self.item(response, Outcome.FETCHED, published=published)
+        elif isinstance(page, TextResponse):
+            text = visible_text(page)
+            if holds_disclosure_text(text):
+                published = link.published or parse_date(text[:PUBLISHED_SCAN])
+                yield self.item(response, Outcome.FETCHED, published=published)
 
     def attachments(self, page: TextResponse) -> list[PageLink]:
         """Attachment links of a detail page (inside the profile's selector when it has one)."""
@@ -224,7 +233,7 @@ class DisclosuresSpider(Spider):
         return [
             link
             for sel in area
-            for link in page_links(sel, page.url, keep=is_attachment_link)
+            for link in page_links(sel, page.url, keep=is_attachment_link, maybe=may_be_attachment)
             + script_links(sel, page.url)
         ]
 
@@ -233,11 +242,6 @@ class DisclosuresSpider(Spider):
         """Attachments named 附件1.pdf take the disclosure's title; a titled one keeps its own."""
         title = link.title if classify_title(link.title) else disclosure_title
         return PageLink(link.url, title, link.published)
-
-    @staticmethod
-    def holds_text(page: TextResponse) -> bool:
-        """Whether the page's visible text is the disclosure itself."""
-        return holds_disclosure_text(" ".join(_VISIBLE_TEXT(page.selector.root)))
 
     def stored_page(self, response: Response) -> Response | None:
         """The stored bytes of a detail page that answered 304, to read its attachment links."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from parsel import Selector
 
 from crawler.discovery import (
@@ -13,6 +15,7 @@ from crawler.discovery import (
     holds_disclosure_text,
     is_attachment_link,
     is_column_link,
+    may_be_attachment,
     page_links,
     parse_date,
     url_date,
@@ -92,6 +95,29 @@ def test_other_links_are_not_columns(text: str) -> None:
 def test_attachment_suffix_from_path_query_or_text(url: str, text: str, suffix: str) -> None:
     assert attachment_suffix(url, text) == suffix
     assert is_attachment_link(url, text)
+
+
+_HREF_PARTS = st.sampled_from(
+    ["./", "../", "/", "P0", "20210226", ".pdf", ".PDF", ".xls", ".et", ".html", "?id=", "&name=",
+     "%2E", "%E9%A2%84", "downfile.jsp", "DownLoad", "getFile", "art_12", "#p", "x", ".", "et"]
+)  # fmt: skip
+
+
+@given(
+    href=st.lists(_HREF_PARTS, max_size=6).map("".join),
+    text=st.lists(st.sampled_from(["附件1", ".docx", ".zip", "预算", " ", "下载"]), max_size=3).map("".join),
+)
+def test_the_cheap_attachment_test_never_rejects_an_attachment(href: str, text: str) -> None:
+    # page_links drops what may_be_attachment rejects before resolving the URL: it must
+    # never reject a link that is_attachment_link would keep.
+    url = f"http://x.gov.cn/col/{href}" if not href.startswith("/") else f"http://x.gov.cn{href}"
+    if is_attachment_link(url, text):
+        assert may_be_attachment(href, text)
+
+
+def test_the_cheap_attachment_test_rejects_menu_links() -> None:
+    assert not may_be_attachment("/col/col123/index.html", "政务公开")
+    assert not may_be_attachment("http://www.gov.cn/", "中国政府网")
 
 
 def test_download_handlers_without_a_suffix_are_attachments() -> None:

@@ -21,7 +21,7 @@ from crawler.content_store import MIME_TYPES, ContentStore, sniff_suffix
 from crawler.items import DocumentItem, Outcome
 from crawler.state import current_versions, record_extraction_error
 from storage import repository
-from storage.db import session_factory
+from storage.db import is_transient, retry_transient, session_factory
 from storage.fetch_log import Fetch, FetchRecord, record_fetches
 from storage.models import DocumentStatus
 
@@ -142,15 +142,20 @@ class DocumentPipeline:
             except Exception as exc:  # the disk is full, say: this item fails, not the batch
                 fetches.append(exc)
         ready = [fetch for fetch in fetches if isinstance(fetch, Fetch)]
-        try:
+
+        def write() -> list[FetchRecord]:
             with self.lock, self.factory.begin() as session:
-                records = iter(record_fetches(session, ready, now))
+                return record_fetches(session, ready, now)
+
+        try:
+            # A restarting database is waited for: its documents are not lost to the crawl.
+            records = iter(retry_transient(write, what="recording documents"))
             return [
                 f if isinstance(f, Exception) else self.recorded(next(records)) for f in fetches
             ]
-        except Exception:
-            if len(items) == 1:
-                raise
+        except Exception as error:
+            if len(items) == 1 or is_transient(error):
+                raise  # a database still down fails each item alike: no need to try them alone
         results: list[Recorded | Exception] = []
         for item in items:
             try:
@@ -199,9 +204,12 @@ class DocumentPipeline:
         if failed:
             # A database error here is logged by the Feeder; the documents stay unextracted
             # until the next crawl picks them up (pending_extraction).
-            with self.lock, self.factory.begin() as session:
-                for source, error in failed:
-                    record_extraction_error(session, source, error)
+            def write() -> None:
+                with self.lock, self.factory.begin() as session:
+                    for source, error in failed:
+                        record_extraction_error(session, source, error)
+
+            retry_transient(write, what="recording extraction errors")
         assert self.crawler.stats is not None
         stored = sum(1 for stored, _error in outcomes if stored)
         # Only this thread counts disclosures; the progress reporter just reads the value.
@@ -234,14 +242,24 @@ def extract_and_store(tasks: list[tuple[Path, str]], database_url: str) -> list[
     key = (os.getpid(), database_url)
     if key not in _worker_factories:
         _worker_factories[key] = session_factory(database_url)
-    with _worker_factories[key].begin() as session:
-        versions = current_versions(session, [source for source, _ in found])
-        # A document gone meanwhile has nothing to attach its disclosure to.
-        kept = [
-            (versions[source], disclosure) for source, disclosure in found if source in versions
-        ]
-        repository.store_disclosures(session, kept)
-        stored = set(versions)
+
+    def store() -> set[str]:
+        with _worker_factories[key].begin() as session:
+            versions = current_versions(session, [source for source, _ in found])
+            # A document gone meanwhile has nothing to attach its disclosure to.
+            kept = [(versions[s], disclosure) for s, disclosure in found if s in versions]
+            repository.store_disclosures(session, kept)
+            return set(versions)
+
+    # Extraction is the costly part: a restarting database is waited for, not re-extracted.
+    try:
+        stored = retry_transient(store, what="storing disclosures")
+    except Exception as error:
+        if not is_transient(error):
+            raise  # the batch is retried file by file, so a bad file fails alone
+        # Still down: every file of the batch failed alike (the next crawl extracts them again).
+        reason = str(error).splitlines()[0]
+        return [(False, f"{source}: database unavailable ({reason})") for _, source in tasks]
     return [
         (ok and source in stored, error)
         for (ok, error), (_, source) in zip(results, tasks, strict=True)

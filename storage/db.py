@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Pauses before each retry of work that lost its database connection: about half a
+# minute in all, enough for a PostgreSQL restart or a failover, short enough that a
+# database that stays down still fails the work (which a later run then redoes).
+TRANSIENT_WAITS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0)
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -83,3 +93,30 @@ def upgrade(url: str | URL | Engine, revision: str = "head") -> None:
     finally:
         if not isinstance(url, Engine):
             engine.dispose()
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error`` is a lost or refused connection (or a busy SQLite), not a bad statement."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError)
+
+
+def retry_transient(
+    work: Callable[[], T], waits: Sequence[float] = TRANSIENT_WAITS, what: str = "database work"
+) -> T:
+    """``work()``, run again after a pause each time it fails on a lost connection.
+
+    ``work`` must be one whole transaction (it is rolled back when it fails), so running
+    it again is safe.  Other errors, and the last transient one, are raised.
+    """
+    for pause in waits:
+        try:
+            return work()
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            logger.warning("%s: database unavailable (%s); retrying in %g s",
+                           what, str(error).splitlines()[0], pause)  # fmt: skip
+            time.sleep(pause)
+    return work()

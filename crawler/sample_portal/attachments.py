@@ -188,6 +188,12 @@ def attachment_bytes(key: str, fmt: str, version: int = 0) -> bytes:
         return RENDERERS[fmt](report(key, version))
 
 
+def broken_pdf(key: str) -> bytes:
+    """The first half of a disclosure's PDF, as a server that cut the upload short serves it."""
+    pdf = attachment_bytes(key, "pdf")
+    return pdf[: len(pdf) // 2]
+
+
 @lru_cache(maxsize=8)
 def oversized_pdf(key: str, megabytes: float) -> bytes:
     """A valid PDF padded with comment lines to ``megabytes`` (a scanned-size 公开表)."""

@@ -16,7 +16,7 @@ from html import escape
 from urllib.parse import quote
 
 from crawler.sample_portal import catalog, pages
-from crawler.sample_portal.attachments import attachment_bytes, oversized_pdf
+from crawler.sample_portal.attachments import attachment_bytes, broken_pdf, oversized_pdf
 from crawler.sample_portal.model import Attachment, County, NastyCase, NewsItem
 from crawler.sample_portal.narrative import report
 from crawler.sample_portal.responses import Request, Response
@@ -39,6 +39,7 @@ REDIRECT_SEQ = 3  # listed under an old /xxgk/ URL that answers 301
 ONCLICK_SEQ = 12  # listed as href="javascript:void(0)" onclick="jumpToDetail('./content_N.html')"
 FILE_ONLY_SEQ = 17  # the list links the file itself; there is no detail page
 BIG_SEQ = 21  # also carries a scanned PDF of big_file_mb megabytes
+BROKEN_SEQ = 9  # also carries a PDF cut off mid-file (its extraction must fail alone)
 DISALLOWED = f"{ROOT}/internal/content_99001.html"
 DISALLOWED_TITLE = "桐溪县2024年部门预算汇总（内部审核稿）"
 
@@ -122,6 +123,12 @@ class GenericCounty:
             self.site.route(big, lazy_file(render, "pdf", modified))
             files.append(
                 Attachment(self.site.url(big), f"{spec.title}（扫描件）.pdf", "pdf", oversized=True)
+            )
+        if spec.seq == BROKEN_SEQ:
+            cut = f"{ROOT}/uploadfiles/{spec.published:%Y%m}/{number}_tables.pdf"
+            self.site.route(cut, lazy_file(partial(broken_pdf, spec.key), "pdf", modified))
+            files.append(
+                Attachment(self.site.url(cut), f"{spec.title}（附表）.pdf", "pdf", broken=True)
             )
         return files
 
@@ -222,6 +229,7 @@ class GenericCounty:
         )
         by_seq = {d.spec.seq: d for d in self.site.published if d.spec.slug == SLUG}
         big = by_seq[BIG_SEQ].attachments[1]
+        broken = by_seq[BROKEN_SEQ].attachments[1]
         self.site.nasty += [
             NastyCase(
                 "next_page_links",
@@ -258,6 +266,13 @@ class GenericCounty:
                 big.url,
                 f"{self.site.big_file_mb} MB: skipped when the size cap is lower (Content-Length "
                 "tells before the body)",
+                SLUG,
+            ),
+            NastyCase(
+                "broken_attachment",
+                broken.url,
+                "a PDF cut off mid-file: stored, its extraction fails with an error naming it, "
+                "the other documents are extracted, and the next crawl tries it again",
                 SLUG,
             ),
             NastyCase(

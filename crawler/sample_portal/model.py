@@ -41,6 +41,7 @@ class Attachment:
     status: int = 200  # 404 for a dead link
     same_bytes_as: str | None = None  # another URL serving exactly the same bytes
     oversized: bool = False  # bigger than the portal's big_file_mb; a capped crawler skips it
+    broken: bool = False  # served whole but unreadable (a PDF cut off mid-file): extraction fails
     versioned: bool = False  # its bytes change after SamplePortal.bump_version()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from extract.numbers import find_amounts, parse_amount, parse_number, rounding_step, to_yuan
@@ -75,12 +75,16 @@ def test_parse_number_gives_a_value_or_input_error(text: str) -> None:
     st.text(alphabet="0123456789.,， 万元亿千-－%以上", max_size=20),
     st.sampled_from(["万元", "元", "亿元", "千元", "万", "斤"]),
 )
+@example(".001", "元")
+@example("0.005", "元")
 def test_to_yuan_gives_a_value_or_input_error(number: str, unit: str) -> None:
     try:
         value = to_yuan(number, unit)
     except InputError:
         return
-    assert value == parse_number(number) * to_yuan("1", unit)
+    # Exact to the fen, the precision money is stored with (a written 0.001 元 is 0).
+    exact = parse_number(number) * to_yuan("1", unit)
+    assert value == exact.quantize(Decimal("0.01"))
 
 
 @given(st.text(alphabet="0123456789.,、 万元亿千以上人%支出", max_size=40))

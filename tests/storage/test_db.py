@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import make_engine, normalize_url
+from storage.db import is_transient, make_engine, normalize_url, retry_transient
 from storage.models import Document, DocumentVersion
 from tests.storage.samples import SHA_A, T0
 
@@ -81,3 +81,45 @@ def test_storage_does_not_import_the_extract_stage() -> None:
     )
     root = Path(__file__).resolve().parents[2]
     assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
+
+
+def _lost_connection() -> OperationalError:
+    return OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_work_that_lost_its_connection_is_run_again() -> None:
+    calls: list[int] = []
+
+    def work() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise _lost_connection()
+        return "stored"
+
+    assert retry_transient(work, waits=(0, 0, 0)) == "stored"
+    assert len(calls) == 3
+
+
+def test_a_database_that_stays_down_fails_the_work_after_the_waits() -> None:
+    calls: list[int] = []
+
+    def work() -> None:
+        calls.append(1)
+        raise _lost_connection()
+
+    with pytest.raises(OperationalError):
+        retry_transient(work, waits=(0, 0))
+    assert len(calls) == 3
+
+
+def test_a_bad_statement_is_not_retried() -> None:
+    calls: list[int] = []
+
+    def work() -> None:
+        calls.append(1)
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    with pytest.raises(IntegrityError):
+        retry_transient(work, waits=(0, 0))
+    assert len(calls) == 1
+    assert not is_transient(IntegrityError("INSERT", {}, Exception("duplicate key")))

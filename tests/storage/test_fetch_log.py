@@ -145,3 +145,23 @@ def test_the_same_url_twice_in_a_batch_is_new_then_changed(session: Session) -> 
 def test_bad_input_is_refused_with_its_source(session: Session, call: Any) -> None:
     with pytest.raises(InputError):
         call(session)
+
+
+def test_a_refetch_clears_an_extraction_error_and_asks_for_extraction_again(
+    session: Session,
+) -> None:
+    fetched = Fetch(SOURCE, "fetched", sha256=SHA_A, size=10, store_path="/store/a.pdf")
+    record_fetches(session, [fetched], T0)
+    document = get_document(session, SOURCE)
+    assert document is not None
+    document.error = "extraction failed: cannot open PDF"
+    session.commit()
+    # A 304 or the same bytes again: the file is extracted again (a better parser, or a
+    # failure that was not the file's fault), so the old error no longer stands.
+    for again in (Fetch(SOURCE, "unchanged"), fetched):
+        assert record_fetches(session, [again], T0 + HOUR) == [
+            FetchRecord("unchanged", "/store/a.pdf")
+        ]
+        session.commit()
+        session.expire_all()
+        assert get_document(session, SOURCE).error is None  # type: ignore[union-attr]
